@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace NevHub.Cli;
+
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("NevHub: new-energy vehicle, charge-point and battery-swap platform.");
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,1 @@
+namespace NevHub.Protocols.Gbt32960;

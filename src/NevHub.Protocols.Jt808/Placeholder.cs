@@ -1,1 +1,0 @@
-namespace NevHub.Protocols.Jt808;

@@ -11,11 +11,15 @@ namespace NevHub.Protocols.Gbt32960;
 /// </summary>
 public static class Gbt32960Json
 {
+    /// <summary>Writer options used by the Render methods: relaxed escaping (so "+08:00" stays readable), optional indentation.</summary>
+    public static JsonWriterOptions Options(bool indented) =>
+        new() { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Renders a decoded frame to a string (one line, or indented).</summary>
     public static string Render(in Gbt32960Frame frame, Gbt32960Message message, bool indented = false)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        using (var writer = new Utf8JsonWriter(buffer, Options(indented)))
         {
             Write(writer, frame, message);
         }
@@ -35,7 +39,7 @@ public static class Gbt32960Json
     public static string RenderError(ReadOnlySpan<byte> bytes, Gbt32960FormatException error, bool indented = false)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        using (var writer = new Utf8JsonWriter(buffer, Options(indented)))
         {
             WriteError(writer, bytes, error);
         }

@@ -4,9 +4,12 @@ namespace NevHub.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static Task<int> Main(string[] args)
     {
-        var root = new RootCommand("NevHub: new-energy vehicle, charge-point and battery-swap platform.");
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("NevHub: new-energy vehicle, charge-point and battery-swap platform.")
+        {
+            ServeCommand.Create(),
+        };
+        return root.Parse(args).InvokeAsync();
     }
 }

@@ -47,7 +47,7 @@ public static class GatewayServiceCollectionExtensions
             var gbt = services.GetRequiredService<IOptions<Gbt32960GatewayOptions>>().Value;
 
             // Explicit listeners make Kestrel ignore "urls", so the HTTP endpoints are bound here too.
-            var urls = context.Configuration["NevHub:HttpUrls"] ?? context.Configuration["urls"] ?? DefaultHttpUrl;
+            var urls = context.Configuration["NevHub:HttpUrls"] ?? context.Configuration["urls"] ?? GatewayEndpoints.DefaultHttpUrl;
             foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var uri = new Uri(url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal));

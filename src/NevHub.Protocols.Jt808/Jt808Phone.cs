@@ -93,7 +93,17 @@ public readonly struct Jt808Phone : IEquatable<Jt808Phone>
         }
 
         var digits = ToString();
-        return digits.Length < width ? Parse(digits.PadLeft(width, '0')) : Parse(digits[^width..]);
+        if (digits.Length < width)
+        {
+            return Parse(digits.PadLeft(width, '0'));
+        }
+
+        if (digits.AsSpan(0, digits.Length - width).ContainsAnyExcept('0'))
+        {
+            throw new FormatException($"The phone '{digits}' does not fit the {width} digits of this header layout.");
+        }
+
+        return Parse(digits[^width..]);
     }
 
     /// <summary>The digits with leading zeros kept; nibbles above 9 print as lower-case hex.</summary>

@@ -105,6 +105,7 @@ public class RoundTripTests
         Assert.Equal("013511221122", Jt808Phone.Parse("00000000013511221122").ForVersion(Jt808Version.V2013).ToString());
         Assert.Equal(Jt808Phone.FromNumber("13511221122", Jt808Version.V2013), Jt808Phone.Parse("013511221122"));
         Assert.Throws<FormatException>(() => Jt808Phone.Parse("1234"));
+        Assert.Throws<FormatException>(() => Jt808Phone.Parse("00000866496077582164").ForVersion(Jt808Version.V2013));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ namespace NevHub.Protocols.Gbt32960;
 public sealed class Gbt32960Decoder
 {
     private readonly Gbt32960Options _options;
+    private readonly Gbt32960Framer _framer;
 
     public Gbt32960Decoder()
         : this(Gbt32960Options.Default)
@@ -19,6 +20,7 @@ public sealed class Gbt32960Decoder
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _framer = new Gbt32960Framer(options);
     }
 
     /// <summary>Decodes a frame returned by <see cref="Gbt32960Framer"/>.</summary>
@@ -44,7 +46,7 @@ public sealed class Gbt32960Decoder
     }
 
     /// <summary>Validates a whole frame (see <see cref="Gbt32960Framer.Validate"/>) and decodes it.</summary>
-    public Gbt32960Message DecodeFrame(ReadOnlyMemory<byte> frame) => Decode(new Gbt32960Framer(_options).ReadFrame(frame));
+    public Gbt32960Message DecodeFrame(ReadOnlyMemory<byte> frame) => Decode(_framer.ReadFrame(frame));
 
     private Gbt32960Message Decode(in Gbt32960Frame frame, ReadOnlySpan<byte> data)
     {

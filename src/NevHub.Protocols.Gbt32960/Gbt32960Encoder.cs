@@ -10,7 +10,7 @@ namespace NevHub.Protocols.Gbt32960;
 public static class Gbt32960Encoder
 {
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_body;
+    private static BodyWriter? t_body;
 
     /// <summary>Encodes a message into a new array.</summary>
     public static byte[] Encode(Gbt32960Message message)
@@ -65,7 +65,7 @@ public static class Gbt32960Encoder
         return size;
     }
 
-    /// <summary>Encodes only the data unit of a message.</summary>
+    /// <summary>Encodes only the data unit of a message. The span points into a per-thread buffer: use it before the next encode on this thread.</summary>
     public static ReadOnlySpan<byte> EncodeDataUnit(Gbt32960Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -74,12 +74,12 @@ public static class Gbt32960Encoder
             throw new ArgumentException("unknown edition", nameof(message));
         }
 
-        var w = t_body ??= new ArrayBufferWriter<byte>(1024);
-        w.ResetWrittenCount();
-        new BodyWriter(w, message.Version).Body(message);
-        if (w.WrittenCount > ushort.MaxValue)
+        var w = t_body ??= new BodyWriter();
+        w.Reset(message.Version);
+        w.Body(message);
+        if (w.Written > ushort.MaxValue)
         {
-            throw new ArgumentException($"the data unit is {w.WrittenCount} bytes, more than a frame can carry", nameof(message));
+            throw new ArgumentException($"the data unit is {w.Written} bytes, more than a frame can carry", nameof(message));
         }
 
         return w.WrittenSpan;
@@ -88,15 +88,33 @@ public static class Gbt32960Encoder
     private static void WriteFrame(Gbt32960Message message, ReadOnlySpan<byte> body, Span<byte> destination) =>
         WriteFrame(message.Version, (byte)message.Command, (byte)message.ResponseFlag, message.Vin, (byte)message.Encryption, body, destination);
 
-    private readonly struct BodyWriter
+    /// <summary>Writes a data unit into a per-thread growable buffer (one bounds check per field).</summary>
+    private sealed class BodyWriter
     {
-        private readonly ArrayBufferWriter<byte> _w;
-        private readonly Gbt32960Version _v;
+        private byte[] _buffer = new byte[1024];
+        private int _pos;
+        private Gbt32960Version _v;
 
-        public BodyWriter(ArrayBufferWriter<byte> w, Gbt32960Version v)
+        public int Written => _pos;
+
+        public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _pos);
+
+        public void Reset(Gbt32960Version version)
         {
-            _w = w;
-            _v = v;
+            _pos = 0;
+            _v = version;
+        }
+
+        private Span<byte> Take(int count)
+        {
+            if (_buffer.Length - _pos < count)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _pos + count));
+            }
+
+            var span = _buffer.AsSpan(_pos, count);
+            _pos += count;
+            return span;
         }
 
         private bool Is2016 => _v == Gbt32960Version.V2016;
@@ -144,13 +162,13 @@ public static class Gbt32960Encoder
                     break;
                 case ActivationBody act:
                     {
-                        var start = _w.WrittenCount;
+                        var start = _pos;
                         Time(act.Time);
                         Text(act.ChipId, 16, (byte)' ', "chip id");
                         U16(Checked16(act.PublicKey.Length, "public key"));
                         Bytes(act.PublicKey);
                         Text(act.Vin, 17, 0, "VIN");
-                        act.SignedLength = _w.WrittenCount - start;
+                        act.SignedLength = _pos - start;
                         Signature(act.Signature);
                         break;
                     }
@@ -280,7 +298,7 @@ public static class Gbt32960Encoder
 
         private void Report(ReportBody report)
         {
-            var start = _w.WrittenCount;
+            var start = _pos;
             Time(report.Time);
             foreach (var block in report.Blocks)
             {
@@ -300,7 +318,7 @@ public static class Gbt32960Encoder
                     throw new ArgumentException("2016 reports have no signature");
                 }
 
-                report.SignedLength = _w.WrittenCount - start;
+                report.SignedLength = _pos - start;
                 U8(0xFF);
                 Signature(sig);
             }
@@ -541,13 +559,11 @@ public static class Gbt32960Encoder
 
         private void Words(ushort[] words)
         {
-            var span = _w.GetSpan(words.Length * 2);
+            var span = Take(words.Length * 2);
             for (var i = 0; i < words.Length; i++)
             {
                 BinaryPrimitives.WriteUInt16BigEndian(span[(2 * i)..], words[i]);
             }
-
-            _w.Advance(words.Length * 2);
         }
 
         private void Count8(Validity validity, int count, string what)
@@ -582,34 +598,35 @@ public static class Gbt32960Encoder
 
         private void Text(string value, int size, byte pad, string name)
         {
-            TextField.Encode(value, _w.GetSpan(size)[..size], pad, name);
-            _w.Advance(size);
+            TextField.Encode(value, Take(size), pad, name);
         }
 
         private void Time(DateTimeOffset time)
         {
-            Gbt32960Time.Write(time, _w.GetSpan(Gbt32960Time.Size));
-            _w.Advance(Gbt32960Time.Size);
+            Gbt32960Time.Write(time, Take(Gbt32960Time.Size));
         }
 
         private void U8(byte value)
         {
-            _w.GetSpan(1)[0] = value;
-            _w.Advance(1);
+            if (_pos < _buffer.Length)
+            {
+                _buffer[_pos++] = value;
+                return;
+            }
+
+            Take(1)[0] = value;
         }
 
         private void U16(ushort value)
         {
-            BinaryPrimitives.WriteUInt16BigEndian(_w.GetSpan(2), value);
-            _w.Advance(2);
+            BinaryPrimitives.WriteUInt16BigEndian(Take(2), value);
         }
 
         private void U32(uint value)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(_w.GetSpan(4), value);
-            _w.Advance(4);
+            BinaryPrimitives.WriteUInt32BigEndian(Take(4), value);
         }
 
-        private void Bytes(ReadOnlySpan<byte> value) => _w.Write(value);
+        private void Bytes(ReadOnlySpan<byte> value) => value.CopyTo(Take(value.Length));
     }
 }

@@ -41,6 +41,17 @@ public readonly struct Reading : IEquatable<Reading>
     /// <summary>A DWORD reading.</summary>
     public static Reading Dword(uint raw, double scale = 1, double offset = 0) => new(raw, 4, scale, offset);
 
+    /// <summary>
+    /// The raw value for an engineering value (for building messages): round((value − offset) / scale), clamped to the
+    /// field width minus the two sentinels.
+    /// </summary>
+    public static uint ToRaw(double value, double scale, double offset, int width)
+    {
+        var max = (width switch { 1 => 0xFFu, 2 => 0xFFFFu, _ => 0xFFFF_FFFFu }) - 2;
+        var raw = Math.Round((value - offset) / scale, MidpointRounding.AwayFromZero);
+        return raw <= 0 ? 0 : raw >= max ? max : (uint)raw;
+    }
+
     public bool Equals(Reading other) => Raw == other.Raw && Width == other.Width && Scale.Equals(other.Scale) && Offset.Equals(other.Offset);
 
     public override bool Equals(object? obj) => obj is Reading r && Equals(r);

@@ -83,6 +83,22 @@ public class RoundTripTests
         Assert.Equal(TimeSpan.FromHours(8), decoded.Time.Offset);
     }
 
+    [Theory]
+    [InlineData(52.3, 0.1, 0, 2, 523u)]
+    [InlineData(-50.0, 0.1, -1000, 2, 9500u)]
+    [InlineData(-50.0, 0.1, -3000, 2, 29500u)]
+    [InlineData(25, 1, -40, 1, 65u)]
+    [InlineData(1e9, 0.1, 0, 2, 0xFFFDu)]
+    [InlineData(-1e9, 0.1, 0, 2, 0u)]
+    public void Engineering_values_convert_to_raw_values_without_reaching_the_sentinels(double value, double scale, double offset, int width, uint raw)
+    {
+        Assert.Equal(raw, Reading.ToRaw(value, scale, offset, width));
+        if (raw is > 0 and < 0xFFFD)
+        {
+            Assert.Equal(value, new Reading(raw, width, scale, offset).Value!.Value, 6);
+        }
+    }
+
     [Fact]
     public void Times_in_other_offsets_are_written_as_Beijing_time()
     {

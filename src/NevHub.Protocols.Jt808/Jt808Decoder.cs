@@ -22,6 +22,13 @@ public sealed class Jt808Decoder
         return new Jt808Message(header, DecodeBody(header, owned));
     }
 
+    /// <summary>Decodes a message put together by <see cref="Jt808Reassembler"/> as one typed body (the header keeps package 1's fields).</summary>
+    public Jt808Message Decode(in Jt808ReassembledMessage message)
+    {
+        var whole = message.Header with { IsSubpackaged = false, PackageTotal = 0, PackageIndex = 0 };
+        return new Jt808Message(message.Header, DecodeBody(whole, message.Body));
+    }
+
     /// <summary>Decodes <paramref name="body"/> without copying it (the body keeps slices of it).</summary>
     public static Jt808Body DecodeBody(in Jt808Header header, ReadOnlyMemory<byte> body)
     {

@@ -85,6 +85,39 @@ public class ReassemblerTests
     }
 
     [Fact]
+    public void A_reassembled_batch_upload_decodes_to_its_typed_body()
+    {
+        var phone = Jt808Phone.Parse("013800000000");
+        var locations = Enumerable.Range(0, 40)
+            .Select(i => Jt808Location.Create(29.5 + (i / 1000.0), 106.5, new DateTimeOffset(2026, 5, 1, 8, 0, i, TimeSpan.FromHours(8)),
+                items: [Jt808Items.MileageTenthsKm((uint)i)]))
+            .ToList();
+        var body = Jt808Encoder.EncodeBody(new Jt808BatchLocationUpload(1, locations), Jt808Version.V2019);
+        Assert.True(body.Length > Jt808Encoder.MaxBodyLength);
+        var packages = Jt808Encoder.EncodeSubpackaged(Jt808Header.Create2019(Jt808MessageIds.BatchLocationUpload, phone, 10), body);
+        var reassembler = new Jt808Reassembler();
+        Jt808ReassembledMessage whole = default;
+        var completed = 0;
+        foreach (var package in packages)
+        {
+            if (reassembler.TryAdd(Helpers.ReadOne(package), out var m))
+            {
+                whole = m;
+                completed++;
+            }
+        }
+
+        Assert.Equal(1, completed);
+        Assert.True(packages.Count >= 2);
+
+        var message = Jt808Decoder.Default.Decode(whole);
+        var batch = Assert.IsType<Jt808BatchLocationUpload>(message.Body);
+        Assert.Equal(40, batch.Locations.Count);
+        Assert.Equal(3.9, batch.Locations[39].MileageKm!.Value, 6);
+        Assert.Equal(10, message.Header.Serial);
+    }
+
+    [Fact]
     public void A_message_that_is_not_subpackaged_passes_straight_through()
     {
         var reassembler = new Jt808Reassembler();

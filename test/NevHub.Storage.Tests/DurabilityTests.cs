@@ -12,7 +12,7 @@ namespace NevHub.Storage.Tests;
 /// </summary>
 internal static class CrashWriter
 {
-    public const int Producers = 4;
+    public const int Producers = 16;
 
     public static async Task RunAsync(string directory, string synchronous)
     {

@@ -11,6 +11,9 @@ public sealed class GroupCommitWriterTests
     {
         MaxBatchSize = maxBatch,
         QueueCapacity = capacity,
+
+        // The window only bounds collection under a never-draining stream; keep it out of the way so batch shapes are exact.
+        CommitWindow = TimeSpan.FromSeconds(10),
         RetryInitialDelay = TimeSpan.FromMilliseconds(1),
         RetryMaxDelay = TimeSpan.FromMilliseconds(5),
     };

@@ -257,10 +257,10 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                     await LoginAsync(frame, message, receivedAt, receivedTimestamp).ConfigureAwait(false);
                     return;
                 case Gbt32960Command.Heartbeat:
-                    await SendAsync(Answer(message, Gbt32960ResponseFlag.Success, EmptyBody.Instance)).ConfigureAwait(false);
+                    await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success)).ConfigureAwait(false);
                     return;
                 case Gbt32960Command.TimeSync:
-                    await SendAsync(Answer(message, Gbt32960ResponseFlag.Success, new AcknowledgementBody { Time = BeijingNow() }))
+                    await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success, _h._clock.GetUtcNow()))
                         .ConfigureAwait(false);
                     return;
             }
@@ -281,19 +281,19 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                 case Gbt32960Command.RealtimeReport or Gbt32960Command.ReissueReport:
                     // Encrypted and no key: archive the frame so it can be re-processed once keys exist; tell the terminal.
                     await PublishRawAsync(frame, receivedAt, receivedTimestamp, null).ConfigureAwait(false);
-                    await SendAsync(Answer(message, message.Version == Gbt32960Version.V2025
+                    await SendAsync(Gbt32960Acknowledgement.For(message, message.Version == Gbt32960Version.V2025
                         ? Gbt32960ResponseFlag.DecryptionError
-                        : Gbt32960ResponseFlag.Error, TimeOnly(message))).ConfigureAwait(false);
+                        : Gbt32960ResponseFlag.Error)).ConfigureAwait(false);
                     break;
                 case Gbt32960Command.VehicleLogout:
                     await PublishRawAsync(frame, receivedAt, receivedTimestamp, null).ConfigureAwait(false);
                     await EndSessionAsync(_session!, "logout").ConfigureAwait(false);
-                    await SendAsync(Answer(message, Gbt32960ResponseFlag.Success, TimeOnly(message))).ConfigureAwait(false);
+                    await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success)).ConfigureAwait(false);
                     break;
                 default:
                     // Platform login/logout, activation, key exchange and downlink commands are not a vehicle's to send here.
                     await PublishRawAsync(frame, receivedAt, receivedTimestamp, null).ConfigureAwait(false);
-                    await SendAsync(Answer(message, Gbt32960ResponseFlag.Error, TimeOnly(message))).ConfigureAwait(false);
+                    await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Error)).ConfigureAwait(false);
                     break;
             }
         }
@@ -355,14 +355,14 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
 
             await _h._bus.PublishAsync(new IngestMessage { Vin = vin, Session = session }).ConfigureAwait(false);
             await PublishRawAsync(frame, receivedAt, receivedTimestamp, body.Time).ConfigureAwait(false);
-            await SendAsync(Answer(message, Gbt32960ResponseFlag.Success, TimeOnly(message))).ConfigureAwait(false);
+            await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success)).ConfigureAwait(false);
         }
 
         private async ValueTask RefuseLoginAsync(Gbt32960Message message, string vin, string reason, Gbt32960ResponseFlag flag)
         {
             _h._metrics.Logins.Add(1, ProtocolTag, new KeyValuePair<string, object?>("result", "refused"));
             GatewayLog.LoginRefused(_h._logger, "GB/T 32960", vin, reason, ConnectionId);
-            await SendAsync(Answer(message, flag, TimeOnly(message))).ConfigureAwait(false);
+            await SendAsync(Gbt32960Acknowledgement.For(message, flag)).ConfigureAwait(false);
             _closeReason = "login refused: " + reason;
         }
 
@@ -385,7 +385,7 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
             {
                 // Acknowledge only what is durable.
                 await durable.Task.ConfigureAwait(false);
-                await SendAsync(Answer(message, Gbt32960ResponseFlag.Success, TimeOnly(message))).ConfigureAwait(false);
+                await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success)).ConfigureAwait(false);
             }
         }
 
@@ -409,15 +409,7 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                     Gbt32960ErrorReason.DecryptionFailed => Gbt32960ResponseFlag.DecryptionError,
                     _ => Gbt32960ResponseFlag.StructureError,
                 };
-            var answer = new Gbt32960Message
-            {
-                Version = frame.Version,
-                Command = frame.Command,
-                ResponseFlag = flag,
-                Vin = frame.Vin,
-                Body = EmptyBody.Instance,
-            };
-            await SendAsync(answer).ConfigureAwait(false);
+            await SendAsync(Gbt32960Acknowledgement.For(frame, flag)).ConfigureAwait(false);
         }
 
         private async ValueTask EndSessionAsync(VehicleSession session, string reason)
@@ -474,19 +466,5 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                 _writeLock.Release();
             }
         }
-
-        private static Gbt32960Message Answer(Gbt32960Message request, Gbt32960ResponseFlag flag, Gbt32960Body body) => new()
-        {
-            Version = request.Version,
-            Command = request.Command,
-            ResponseFlag = flag,
-            Vin = request.Vin,
-            Body = body,
-        };
-
-        /// <summary>The standard's answer body: the request's own time, nothing else (§10.1).</summary>
-        private static AcknowledgementBody TimeOnly(Gbt32960Message request) => new() { Time = request.Body.Timestamp };
-
-        private DateTimeOffset BeijingNow() => _h._clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8));
     }
 }

@@ -163,7 +163,7 @@ public class FramerTests
         var n = 0;
         while (_framer.TryRead(ref buffer, out var frame))
         {
-            n += frame.Vin.AsSpan()[0] != 0 ? 1 : 1;
+            n += frame.Vin.AsSpan().Length == Gbt32960Vin.Length && frame.Bcc == frame.Raw.Slice(frame.Length - 1).FirstSpan[0] ? 1 : 0;
         }
 
         return n;

@@ -208,8 +208,10 @@ public static class Jt808JsonRenderer
                 {
                     writer.WriteString("imei", a.Imei);
                     writer.WriteString("software_version", a.SoftwareVersion);
+                    // The field as it travels: GBK, 0x00-padded to 20 bytes (the decoder strips the padding).
                     var raw = new byte[20];
-                    Jt808Text.Encode(a.SoftwareVersion ?? string.Empty).AsSpan(0, Math.Min(20, Jt808Text.Gbk.GetByteCount(a.SoftwareVersion ?? string.Empty))).CopyTo(raw);
+                    var encoded = Jt808Text.Encode(a.SoftwareVersion ?? string.Empty);
+                    encoded.AsSpan(0, Math.Min(20, encoded.Length)).CopyTo(raw);
                     writer.WriteString("software_version_hex", Convert.ToHexStringLower(raw));
                 }
 

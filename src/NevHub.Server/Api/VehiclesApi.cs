@@ -82,14 +82,22 @@ public static class VehiclesApi
             makers = scope.AllowsMaker(maker) ? [maker] : [];
         }
 
-        var page = await store.ListVehiclesAsync(new VehicleQuery
+        Page<Vehicle> page;
+        try
         {
-            Makers = makers,
-            Class = @class,
-            Search = search,
-            Limit = limit ?? 100,
-            Cursor = cursor,
-        }, cancellationToken).ConfigureAwait(false);
+            page = await store.ListVehiclesAsync(new VehicleQuery
+            {
+                Makers = makers,
+                Class = @class,
+                Search = search,
+                Limit = limit ?? 100,
+                Cursor = cursor,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidCursorException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [ex.Message] });
+        }
 
         var views = page.Items.Select(v => VehicleView.Of(v, twin.Get(v.Vin)));
         if (online is { } wanted)
@@ -208,9 +216,9 @@ public static class VehiclesApi
             }, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(page);
         }
-        catch (ArgumentException ex)
+        catch (InvalidCursorException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.ParamName ?? "query"] = [ex.Message] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [ex.Message] });
         }
     }
 
@@ -249,9 +257,9 @@ public static class VehiclesApi
                 .ToList();
             return TypedResults.Ok(new Page<RawFrameView>(views, page.NextCursor));
         }
-        catch (ArgumentException ex)
+        catch (InvalidCursorException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.ParamName ?? "query"] = [ex.Message] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [ex.Message] });
         }
     }
 

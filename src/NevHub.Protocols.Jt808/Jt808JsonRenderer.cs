@@ -48,6 +48,28 @@ public static class Jt808JsonRenderer
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(error);
         writer.WriteStartObject();
+        WriteErrorFields(writer, error);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes a frame whose framing was valid but whose body was rejected (<see cref="Jt808FormatError.InvalidBody"/>):
+    /// <c>{"frame", "header", "error", "detail", "body_hex"}</c>, so the header (for the 0x8001 result 2 reply) is not lost.
+    /// </summary>
+    public static void WriteError(Utf8JsonWriter writer, Jt808FormatException error, in Jt808Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject();
+        WriteFrameInfo(writer, frame);
+        WriteHeader(writer, frame.Header);
+        WriteErrorFields(writer, error);
+        writer.WriteString("body_hex", Convert.ToHexStringLower(frame.Body.Span));
+        writer.WriteEndObject();
+    }
+
+    private static void WriteErrorFields(Utf8JsonWriter writer, Jt808FormatException error)
+    {
         writer.WriteString("error", error.ReasonCode);
         writer.WriteString("detail", error.Message);
         if (error.Offset >= 0)
@@ -78,8 +100,6 @@ public static class Jt808JsonRenderer
             writer.WriteString("checksum_computed", Hex8(computed));
             writer.WriteBoolean("checksum_ok", inFrame == computed);
         }
-
-        writer.WriteEndObject();
     }
 
     /// <summary>The JSON of one decoded frame as a string (one line).</summary>

@@ -89,4 +89,22 @@ public class JsonRendererTests
         Assert.Equal(13, json["offset_of_0x7D"]!.GetValue<int>());
         Assert.False(string.IsNullOrEmpty(json["detail"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public void A_body_error_keeps_the_frame_and_header_in_the_json()
+    {
+        var frame = Helpers.ReadOne(Jt808Encoder.EncodeFrame(Jt808Header.Create2013(0x0001, Phone, 5), new byte[] { 0x00, 0x01 }));
+        var error = Assert.Throws<Jt808FormatException>(() => Jt808Decoder.Default.Decode(frame));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            Jt808JsonRenderer.WriteError(writer, error, frame);
+        }
+
+        var json = JsonNode.Parse(buffer.WrittenSpan)!;
+        Assert.Equal("invalid_body", json["error"]!.GetValue<string>());
+        Assert.Equal("0x0001", json["header"]!["msg_id"]!.GetValue<string>());
+        Assert.Equal(5, json["header"]!["serial"]!.GetValue<int>());
+        Assert.Equal("0001", json["body_hex"]!.GetValue<string>());
+    }
 }

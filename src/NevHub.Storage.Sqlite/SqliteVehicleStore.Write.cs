@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Data.Sqlite;
 using NevHub.Domain;
+using SQLitePCL;
 
 namespace NevHub.Storage.Sqlite;
 
@@ -229,13 +231,12 @@ public sealed partial class SqliteVehicleStore
         var transaction = _writer!.BeginTransaction(deferred: false);
         try
         {
-            commands.Enlist(transaction);
             foreach (var sample in batch.Samples)
             {
                 var vinId = VinId(sample.Vin, commands);
                 if (commands.InsertSample(vinId, sample))
                 {
-                    var id = SQLitePCL.raw.sqlite3_last_insert_rowid(_writer.Handle);
+                    var id = commands.LastInsertRowId;
                     if (sample.Detail is { } detail)
                     {
                         commands.InsertDetail(id, detail);
@@ -286,7 +287,6 @@ public sealed partial class SqliteVehicleStore
         }
         finally
         {
-            commands.Enlist(null);
             transaction.Dispose();
         }
 
@@ -318,158 +318,129 @@ public sealed partial class SqliteVehicleStore
     private static string[] SplitList(string? value) =>
         value is null ? [] : value.Split(ListSeparator);
 
-    /// <summary>The writer's prepared statements, reused for every batch.</summary>
+    /// <summary>
+    /// The writer's prepared statements, created once on the writer connection and reused for every batch. They use the native
+    /// API directly (bind by index, no boxing, no per-execution objects), which more than halves the cost of a batch compared
+    /// with <see cref="SqliteCommand"/>; they run inside the connection's current transaction like any other statement.
+    /// </summary>
     private sealed class WriteCommands : IDisposable
     {
-        private static readonly string[] SampleColumns =
-        [
-            "vin_id", "sample_time", "content_hash", "received_at", "protocol", "kind", "vehicle_state", "charging_state", "run_mode",
-            "speed_kmh", "odometer_km", "pack_voltage_v", "pack_current_a", "soc_percent", "dcdc_working", "gear", "insulation_kohm",
-            "accelerator_percent", "brake_percent", "latitude", "longitude", "position_valid", "coordinates", "heading_degrees",
-            "altitude_m", "alarm_level", "alarm_flags", "fault_codes", "max_cell_voltage_v", "min_cell_voltage_v",
-            "max_temperature_c", "min_temperature_c", "invalid_mask", "abnormal_mask",
-        ];
+        private const string InsertSampleSql = """
+            INSERT OR IGNORE INTO samples (
+                vin_id, sample_time, content_hash, received_at, protocol, kind, vehicle_state, charging_state, run_mode,
+                speed_kmh, odometer_km, pack_voltage_v, pack_current_a, soc_percent, dcdc_working, gear, insulation_kohm,
+                accelerator_percent, brake_percent, latitude, longitude, position_valid, coordinates, heading_degrees,
+                altitude_m, alarm_level, alarm_flags, fault_codes, max_cell_voltage_v, min_cell_voltage_v,
+                max_temperature_c, min_temperature_c, invalid_mask, abnormal_mask)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
+                ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
+            """;
 
-        private readonly SqliteCommand _insertSample;
-        private readonly SqliteParameter[] _sample;
-        private readonly SqliteCommand _insertDetail;
-        private readonly SqliteParameter _detailId;
-        private readonly SqliteParameter _detailData;
-        private readonly SqliteCommand _upsertLatest;
-        private readonly SqliteParameter _latestVin;
-        private readonly SqliteParameter _latestTime;
-        private readonly SqliteParameter _latestId;
-        private readonly SqliteCommand _insertRaw;
-        private readonly SqliteParameter[] _raw;
-        private readonly SqliteCommand _insertVin;
-        private readonly SqliteParameter _insertVinValue;
-        private readonly SqliteCommand _selectVin;
-        private readonly SqliteParameter _selectVinValue;
+        private readonly NativeStatement _insertSample;
+        private readonly NativeStatement _insertDetail;
+        private readonly NativeStatement _upsertLatest;
+        private readonly NativeStatement _insertRaw;
+        private readonly NativeStatement _insertVin;
+        private readonly NativeStatement _selectVin;
         private readonly System.Buffers.ArrayBufferWriter<byte> _detailBuffer = new(1024);
 
         public WriteCommands(SqliteConnection connection)
         {
-            (_insertSample, _sample) = Create(
-                connection,
-                "INSERT OR IGNORE INTO samples (" + string.Join(", ", SampleColumns) + ") VALUES ("
-                    + string.Join(", ", SampleColumns.Select((_, i) => "$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-                    + ")",
-                SampleColumns.Length);
-            (_insertDetail, var detail) = Create(connection, "INSERT INTO sample_details (sample_id, data) VALUES ($p0, $p1)", 2);
-            (_detailId, _detailData) = (detail[0], detail[1]);
-            (_upsertLatest, var latest) = Create(
-                connection,
-                """
-                INSERT INTO vehicle_latest (vin_id, sample_time, sample_id) VALUES ($p0, $p1, $p2)
+            _insertSample = new NativeStatement(connection, InsertSampleSql);
+            _insertDetail = new NativeStatement(connection, "INSERT INTO sample_details (sample_id, data) VALUES (?1, ?2)");
+            _upsertLatest = new NativeStatement(connection, """
+                INSERT INTO vehicle_latest (vin_id, sample_time, sample_id) VALUES (?1, ?2, ?3)
                 ON CONFLICT (vin_id) DO UPDATE SET sample_time = excluded.sample_time, sample_id = excluded.sample_id
                 WHERE excluded.sample_time > vehicle_latest.sample_time
-                """,
-                3);
-            (_latestVin, _latestTime, _latestId) = (latest[0], latest[1], latest[2]);
-            (_insertRaw, _raw) = Create(
-                connection,
-                """
+                """);
+            _insertRaw = new NativeStatement(connection, """
                 INSERT OR IGNORE INTO raw_frames (vin_id, received_at, bytes_hash, protocol, command, sample_time, bytes)
-                VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6)
-                """,
-                7);
-            (_insertVin, var insertVin) = Create(connection, "INSERT OR IGNORE INTO vin_keys (vin) VALUES ($p0)", 1);
-            _insertVinValue = insertVin[0];
-            (_selectVin, var selectVin) = Create(connection, "SELECT id FROM vin_keys WHERE vin = $p0", 1);
-            _selectVinValue = selectVin[0];
-        }
-
-        public void Enlist(SqliteTransaction? transaction)
-        {
-            _insertSample.Transaction = transaction;
-            _insertDetail.Transaction = transaction;
-            _upsertLatest.Transaction = transaction;
-            _insertRaw.Transaction = transaction;
-            _insertVin.Transaction = transaction;
-            _selectVin.Transaction = transaction;
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """);
+            _insertVin = new NativeStatement(connection, "INSERT OR IGNORE INTO vin_keys (vin) VALUES (?1)");
+            _selectVin = new NativeStatement(connection, "SELECT id FROM vin_keys WHERE vin = ?1");
         }
 
         public long GetOrCreateVinId(string vin)
         {
-            _insertVinValue.Value = vin;
-            _insertVin.ExecuteNonQuery();
-            _selectVinValue.Value = vin;
-            return (long)_selectVin.ExecuteScalar()!;
+            _insertVin.Bind(1, vin);
+            _insertVin.Execute();
+            _selectVin.Bind(1, vin);
+            return _selectVin.ExecuteScalarInt64() ?? throw new InvalidOperationException("The VIN key vanished inside its transaction.");
         }
 
-        /// <summary>Inserts the sample unless its key exists; true when stored.</summary>
+        /// <summary>Inserts the sample unless its key exists; true when stored (its rowid is then <see cref="LastInsertRowId"/>).</summary>
         public bool InsertSample(long vinId, VehicleSample s)
         {
-            var p = _sample;
-            p[0].Value = vinId;
-            p[1].Value = Ticks(s.SampleTime);
-            p[2].Value = SampleContentHash.Compute(s);
-            p[3].Value = Ticks(s.ReceivedAt);
-            p[4].Value = (int)s.Protocol;
-            p[5].Value = (int)s.Kind;
-            p[6].Value = s.VehicleState is { } vs ? (int)vs : DBNull.Value;
-            p[7].Value = s.Charging is { } cs ? (int)cs : DBNull.Value;
-            p[8].Value = s.Mode is { } rm ? (int)rm : DBNull.Value;
-            p[9].Value = Value(s.SpeedKmh);
-            p[10].Value = Value(s.OdometerKm);
-            p[11].Value = Value(s.PackVoltageV);
-            p[12].Value = Value(s.PackCurrentA);
-            p[13].Value = Value(s.SocPercent);
-            p[14].Value = s.DcDcWorking is { } dc ? (dc ? 1 : 0) : DBNull.Value;
-            p[15].Value = (object?)s.Gear ?? DBNull.Value;
-            p[16].Value = Value(s.InsulationKohm);
-            p[17].Value = Value(s.AcceleratorPercent);
-            p[18].Value = Value(s.BrakePercent);
-            p[19].Value = Value(s.Latitude);
-            p[20].Value = Value(s.Longitude);
-            p[21].Value = s.PositionValid ? 1 : 0;
-            p[22].Value = (int)s.Coordinates;
-            p[23].Value = Value(s.HeadingDegrees);
-            p[24].Value = Value(s.AltitudeM);
-            p[25].Value = s.AlarmLevel is { } level ? level : DBNull.Value;
-            p[26].Value = (long)s.AlarmFlags;
-            p[27].Value = JoinList(s.FaultCodes);
-            p[28].Value = Value(s.MaxCellVoltageV);
-            p[29].Value = Value(s.MinCellVoltageV);
-            p[30].Value = Value(s.MaxTemperatureC);
-            p[31].Value = Value(s.MinTemperatureC);
-            p[32].Value = (long)s.InvalidFields;
-            p[33].Value = (long)s.AbnormalFields;
-            return _insertSample.ExecuteNonQuery() == 1;
+            var p = _insertSample;
+            p.Bind(1, vinId);
+            p.Bind(2, Ticks(s.SampleTime));
+            p.Bind(3, SampleContentHash.Compute(s));
+            p.Bind(4, Ticks(s.ReceivedAt));
+            p.Bind(5, (long)s.Protocol);
+            p.Bind(6, (long)s.Kind);
+            p.Bind(7, (long?)s.VehicleState);
+            p.Bind(8, (long?)s.Charging);
+            p.Bind(9, (long?)s.Mode);
+            p.Bind(10, s.SpeedKmh);
+            p.Bind(11, s.OdometerKm);
+            p.Bind(12, s.PackVoltageV);
+            p.Bind(13, s.PackCurrentA);
+            p.Bind(14, s.SocPercent);
+            p.Bind(15, s.DcDcWorking is { } dc ? (dc ? 1L : 0L) : null);
+            p.Bind(16, s.Gear);
+            p.Bind(17, s.InsulationKohm);
+            p.Bind(18, s.AcceleratorPercent);
+            p.Bind(19, s.BrakePercent);
+            p.Bind(20, s.Latitude);
+            p.Bind(21, s.Longitude);
+            p.Bind(22, s.PositionValid ? 1L : 0L);
+            p.Bind(23, (long)s.Coordinates);
+            p.Bind(24, s.HeadingDegrees);
+            p.Bind(25, s.AltitudeM);
+            p.Bind(26, (long?)s.AlarmLevel);
+            p.Bind(27, (long)s.AlarmFlags);
+            p.Bind(28, s.FaultCodes is null || s.FaultCodes.Count == 0 ? null : string.Join(ListSeparator, s.FaultCodes));
+            p.Bind(29, s.MaxCellVoltageV);
+            p.Bind(30, s.MinCellVoltageV);
+            p.Bind(31, s.MaxTemperatureC);
+            p.Bind(32, s.MinTemperatureC);
+            p.Bind(33, (long)s.InvalidFields);
+            p.Bind(34, (long)s.AbnormalFields);
+            return p.Execute() == 1;
         }
+
+        public long LastInsertRowId => _insertSample.LastInsertRowId;
 
         public void InsertDetail(long sampleId, SampleDetail detail)
         {
             _detailBuffer.ResetWrittenCount();
             SampleDetailCodec.Encode(detail, _detailBuffer);
-            _detailId.Value = sampleId;
-            _detailData.Value = _detailBuffer.WrittenSpan.ToArray();
-            _insertDetail.ExecuteNonQuery();
+            _insertDetail.Bind(1, sampleId);
+            _insertDetail.Bind(2, _detailBuffer.WrittenSpan);
+            _insertDetail.Execute();
         }
 
         public void UpsertLatest(long vinId, long sampleTime, long sampleId)
         {
-            _latestVin.Value = vinId;
-            _latestTime.Value = sampleTime;
-            _latestId.Value = sampleId;
-            _upsertLatest.ExecuteNonQuery();
+            _upsertLatest.Bind(1, vinId);
+            _upsertLatest.Bind(2, sampleTime);
+            _upsertLatest.Bind(3, sampleId);
+            _upsertLatest.Execute();
         }
 
         public bool InsertRawFrame(long vinId, RawFrame frame)
         {
             var bytes = frame.Bytes.Span;
-            var p = _raw;
-            p[0].Value = vinId;
-            p[1].Value = Ticks(frame.ReceivedAt);
-            p[2].Value = SampleContentHash.Compute(bytes);
-            p[3].Value = (int)frame.Protocol;
-            p[4].Value = frame.Command;
-            p[5].Value = frame.SampleTime is { } t ? Ticks(t) : DBNull.Value;
-            p[6].Value = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(frame.Bytes, out var segment)
-                && segment.Offset == 0 && segment.Count == segment.Array!.Length
-                    ? segment.Array
-                    : bytes.ToArray();
-            return _insertRaw.ExecuteNonQuery() == 1;
+            var p = _insertRaw;
+            p.Bind(1, vinId);
+            p.Bind(2, Ticks(frame.ReceivedAt));
+            p.Bind(3, SampleContentHash.Compute(bytes));
+            p.Bind(4, (long)frame.Protocol);
+            p.Bind(5, (long)frame.Command);
+            p.Bind(6, frame.SampleTime is { } t ? Ticks(t) : null);
+            p.Bind(7, bytes);
+            return p.Execute() == 1;
         }
 
         public void Dispose()
@@ -481,22 +452,78 @@ public sealed partial class SqliteVehicleStore
             _insertVin.Dispose();
             _selectVin.Dispose();
         }
+    }
 
-        private static object Value(double? value) => value is { } v ? v : DBNull.Value;
+    /// <summary>A statement prepared once (SQLITE_PREPARE_PERSISTENT) on a connection's native handle; parameters bound by index.</summary>
+    private sealed class NativeStatement : IDisposable
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
 
-        private static (SqliteCommand Command, SqliteParameter[] Parameters) Create(SqliteConnection connection, string sql, int parameters)
+        public NativeStatement(SqliteConnection connection, string sql)
         {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            var list = new SqliteParameter[parameters];
-            for (var i = 0; i < parameters; i++)
+            _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+            var rc = raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement);
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+
+        public long LastInsertRowId => raw.sqlite3_last_insert_rowid(_db);
+
+        public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+        public void Bind(int index, long? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+
+        public void Bind(int index, double? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_double(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+
+        public void Bind(int index, string? value) =>
+            Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
+
+        public void Bind(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_statement, index, value));
+
+        /// <summary>Runs the statement to completion; returns the rows it changed.</summary>
+        public int Execute()
+        {
+            var rc = raw.sqlite3_step(_statement);
+            if (rc is not (raw.SQLITE_DONE or raw.SQLITE_ROW))
             {
-                // No explicit SqliteType: the binding follows each value's CLR type (long, double, string, byte[], null).
-                list[i] = command.Parameters.AddWithValue("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), DBNull.Value);
+                Fail(rc);
             }
 
-            command.Prepare();
-            return (command, list);
+            raw.sqlite3_reset(_statement);
+            return raw.sqlite3_changes(_db);
+        }
+
+        public long? ExecuteScalarInt64()
+        {
+            var rc = raw.sqlite3_step(_statement);
+            long? value = rc switch
+            {
+                raw.SQLITE_ROW => raw.sqlite3_column_int64(_statement, 0),
+                raw.SQLITE_DONE => null,
+                _ => Fail(rc),
+            };
+            raw.sqlite3_reset(_statement);
+            return value;
+        }
+
+        public void Dispose() => raw.sqlite3_finalize(_statement);
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                Fail(rc);
+            }
+        }
+
+        [DoesNotReturn]
+        private long Fail(int rc)
+        {
+            var message = raw.sqlite3_errmsg(_db).utf8_to_string();
+            raw.sqlite3_reset(_statement);
+            throw new SqliteException("SQLite error " + rc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + message, rc);
         }
     }
 }

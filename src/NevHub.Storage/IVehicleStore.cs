@@ -32,10 +32,16 @@ public interface IVehicleStore : IAsyncDisposable
     /// <summary>The newest sample of every vehicle, by sample time; used to restore the live twin at start.</summary>
     Task<IReadOnlyList<VehicleSample>> GetLatestSamplesAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>One vehicle's samples in a time range, ordered by sample time, paged by a keyset cursor.</summary>
+    /// <summary>
+    /// One vehicle's samples in a time range, ordered by sample time, paged by a keyset cursor.
+    /// A cursor this store did not issue for this kind of query throws <see cref="InvalidCursorException"/> (an <see cref="ArgumentException"/>).
+    /// </summary>
     Task<Page<VehicleSample>> GetSamplesAsync(SampleQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>One vehicle's raw frames in a receive-time range, ordered by receive time, paged by a keyset cursor.</summary>
+    /// <summary>
+    /// One vehicle's raw frames in a receive-time range, ordered by receive time, paged by a keyset cursor.
+    /// A cursor this store did not issue for this kind of query throws <see cref="InvalidCursorException"/>.
+    /// </summary>
     Task<Page<RawFrame>> GetRawFramesAsync(RawFrameQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes samples and raw frames older than <paramref name="cutoff"/> (retention). Returns the number of rows removed.</summary>
@@ -66,6 +72,7 @@ public sealed record VehicleQuery
     /// <summary>Case-insensitive substring of VIN, model or plate.</summary>
     public string? Search { get; init; }
 
+    /// <summary>Page size, at least 1 (a store may cap it).</summary>
     public int Limit { get; init; } = 100;
 
     public string? Cursor { get; init; }
@@ -75,8 +82,10 @@ public sealed record SampleQuery
 {
     public required string Vin { get; init; }
 
+    /// <summary>Inclusive lower bound of the sample time.</summary>
     public DateTimeOffset From { get; init; } = DateTimeOffset.MinValue;
 
+    /// <summary>Exclusive upper bound of the sample time.</summary>
     public DateTimeOffset To { get; init; } = DateTimeOffset.MaxValue;
 
     public int Limit { get; init; } = 500;
@@ -94,8 +103,10 @@ public sealed record RawFrameQuery
 {
     public required string Vin { get; init; }
 
+    /// <summary>Inclusive lower bound of the receive time.</summary>
     public DateTimeOffset From { get; init; } = DateTimeOffset.MinValue;
 
+    /// <summary>Exclusive upper bound of the receive time.</summary>
     public DateTimeOffset To { get; init; } = DateTimeOffset.MaxValue;
 
     public int Limit { get; init; } = 500;

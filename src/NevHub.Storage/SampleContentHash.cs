@@ -119,12 +119,13 @@ public static class SampleContentHash
         }
     }
 
-    private static void AddList(ref StableHash64 h, IReadOnlyList<double?> values)
+    private static void AddList(ref StableHash64 h, IReadOnlyList<double?> list)
     {
-        h.Add(values.Count);
-        for (var i = 0; i < values.Count; i++)
+        var values = SampleDetailCodec.AsSpan(list);
+        h.Add(values.Length);
+        foreach (var value in values)
         {
-            h.Add(values[i]);
+            h.Add(value);
         }
     }
 

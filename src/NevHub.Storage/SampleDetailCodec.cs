@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using NevHub.Domain;
 
 namespace NevHub.Storage;
@@ -124,12 +125,20 @@ public static class SampleDetailCodec
         return new SampleDetail { CellVoltages = cells, Temperatures = temperatures, Motors = motors };
     }
 
-    private static int ChooseEncoding(IReadOnlyList<double?> values)
+    /// <summary>The list as a span without copying when it is an array or a list (what decoders produce).</summary>
+    internal static ReadOnlySpan<double?> AsSpan(IReadOnlyList<double?> values) => values switch
+    {
+        double?[] array => array,
+        List<double?> list => CollectionsMarshal.AsSpan(list),
+        _ => values.ToArray(),
+    };
+
+    private static int ChooseEncoding(ReadOnlySpan<double?> values)
     {
         foreach (var encoding in EncodingOrder)
         {
             var fits = true;
-            for (var i = 0; i < values.Count && fits; i++)
+            for (var i = 0; i < values.Length && fits; i++)
             {
                 if (values[i] is { } v)
                 {
@@ -223,26 +232,28 @@ public static class SampleDetailCodec
             }
         }
 
-        public readonly void List(IReadOnlyList<double?> values)
+        public readonly void List(IReadOnlyList<double?> list)
         {
-            VarInt(values.Count);
+            var values = AsSpan(list);
+            VarInt(values.Length);
             var encoding = ChooseEncoding(values);
             Byte((byte)encoding);
             if (encoding == 0)
             {
-                for (var i = 0; i < values.Count; i++)
+                var doubles = _output.GetSpan(values.Length * 8);
+                for (var i = 0; i < values.Length; i++)
                 {
                     BinaryPrimitives.WriteUInt64LittleEndian(
-                        _output.GetSpan(8),
+                        doubles[(i * 8)..],
                         values[i] is { } v ? BitConverter.DoubleToUInt64Bits(v) : NullDoubleBits);
-                    _output.Advance(8);
                 }
 
+                _output.Advance(values.Length * 8);
                 return;
             }
 
-            var span = _output.GetSpan(values.Count * 2);
-            for (var i = 0; i < values.Count; i++)
+            var span = _output.GetSpan(values.Length * 2);
+            for (var i = 0; i < values.Length; i++)
             {
                 var raw = short.MinValue;
                 if (values[i] is { } v)
@@ -253,7 +264,7 @@ public static class SampleDetailCodec
                 BinaryPrimitives.WriteInt16LittleEndian(span[(i * 2)..], raw);
             }
 
-            _output.Advance(values.Count * 2);
+            _output.Advance(values.Length * 2);
         }
     }
 

@@ -9,6 +9,7 @@ internal static class Program
         var root = new RootCommand("NevHub: new-energy vehicle, charge-point and battery-swap platform.")
         {
             ServeCommand.Create(),
+            DecodeCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

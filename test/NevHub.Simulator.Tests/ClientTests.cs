@@ -99,8 +99,15 @@ public class ClientTests
     public async Task Terminals_log_in_and_every_sample_reaches_the_platform_once()
     {
         await using var platform = new TestPlatform();
-        var simulator = new FleetSimulator(Options(platform, 10, TimeSpan.FromMinutes(40)), keepSamples: true);
+        var truthPath = Path.Combine(Path.GetTempPath(), $"nevhub-sim-{Guid.NewGuid():N}.jsonl");
+        var options = Options(platform, 10, TimeSpan.FromMinutes(40));
+        options.GroundTruthPath = truthPath;
+        var simulator = new FleetSimulator(options, keepSamples: true);
         var result = await simulator.RunAsync();
+        var truth = File.ReadAllLines(truthPath);
+        File.Delete(truthPath);
+        Assert.Equal(10, truth.Count(l => l.StartsWith("{\"type\":\"vehicle\"", StringComparison.Ordinal)));
+        Assert.Equal(simulator.Fleet.Vehicles.Sum(v => v.Truth.Trips.Count), truth.Count(l => l.StartsWith("{\"type\":\"trip\"", StringComparison.Ordinal)));
         var frames = await platform.ReceivedAsync();
         Assert.Empty(platform.Errors);
 

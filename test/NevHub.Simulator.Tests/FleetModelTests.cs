@@ -123,7 +123,7 @@ public class FleetModelTests
                 Assert.True(b.SocExact < a.SocExact);
                 Assert.True(trip.EndSoc <= trip.StartSoc);
                 Assert.InRange(trip.EnergyKwh / socEnergy, 0.95, 1.0);
-                Assert.InRange(trip.DistanceKm, 0.5, 200);
+                Assert.InRange(trip.DistanceKm, 0.5, 400); // a taxi shift between breaks is one ignition cycle
                 checkedTrips++;
             }
         }
@@ -255,6 +255,10 @@ public class FleetModelTests
         }
 
         Assert.True(LongRun.Value.Vehicles.Sum(v => v.Truth.Trips.Count) >= 60);
+
+        // Cars commute: they come back to where their first trip started (home).
+        var cars = LongRun.Value.Vehicles.Where(v => v.Spec.Class == VehicleClass.Car && v.Truth.Trips.Count >= 2).ToList();
+        Assert.True(cars.Count(c => c.Truth.Trips.Skip(1).Any(t => t.EndPlace == c.Truth.Trips[0].StartPlace)) >= cars.Count / 2);
     }
 
     [Fact]

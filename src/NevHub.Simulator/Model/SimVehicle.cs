@@ -62,6 +62,8 @@ public sealed class SimVehicle
     private int _faresBeforeBreak;
     private readonly int[]? _busLoop;
     private int _busIndex;
+    private readonly int _home;
+    private readonly int _work;
     private bool _started;
     private DateTimeOffset _powerOffAt;
     private double _chargePowerKw;
@@ -170,6 +172,12 @@ public sealed class SimVehicle
         else
         {
             _place = _rng.Next(ChongqingMap.Places.Count);
+            _home = _place;
+            do
+            {
+                _work = _rng.Next(ChongqingMap.Places.Count);
+            }
+            while (_work == _home);
         }
 
         var p = ChongqingMap.Get(_place);
@@ -366,11 +374,20 @@ public sealed class SimVehicle
             destination = charger;
             _chargeAfterArrival = true;
         }
+        else if (Spec.Class == VehicleClass.Car && _place == _home)
+        {
+            destination = _work; // commute
+        }
+        else if (Spec.Class == VehicleClass.Car && _place != _work)
+        {
+            destination = _home;
+        }
         else
         {
+            // Taxis: the next fare anywhere; cars at work: mostly home, sometimes an errand first.
             do
             {
-                destination = _rng.Next(ChongqingMap.Places.Count);
+                destination = Spec.Class == VehicleClass.Car && _rng.NextDouble() < 0.7 ? _home : _rng.Next(ChongqingMap.Places.Count);
             }
             while (destination == _place);
         }

@@ -22,6 +22,7 @@ public sealed class FleetSimulator
     private readonly SimulatorOptions _options;
     private readonly SimulatorCounters _counters = new();
     private readonly GbtTerminal[] _terminals;
+    private int _started;
 
     /// <summary>Creates the fleet (deterministic for a seed). Throws when an option is out of range.</summary>
     public FleetSimulator(SimulatorOptions options)
@@ -65,6 +66,11 @@ public sealed class FleetSimulator
     /// </summary>
     public async Task<SimulatorResult> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("A FleetSimulator runs once; create a new one for another run.");
+        }
+
         var ticks = (long)_options.Duration.TotalSeconds;
         var shardCount = Math.Clamp(Environment.ProcessorCount, 1, Math.Min(16, _terminals.Length));
         var shards = Enumerable.Range(0, shardCount)

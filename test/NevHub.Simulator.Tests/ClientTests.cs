@@ -256,4 +256,25 @@ public class ClientTests
 
         Assert.True(alarms >= 2, $"only {alarms} level-3 alarms");
     }
+
+    [Fact]
+    public async Task A_cancelled_run_still_delivers_every_sample_of_its_ground_truth()
+    {
+        await using var platform = new TestPlatform();
+        var options = Options(platform, 6, TimeSpan.FromDays(1));
+        options.TimeScale = 600;
+        options.LinkDropsPerHour = 2;
+        var simulator = new FleetSimulator(options, keepSamples: true);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var result = await simulator.RunAsync(cancel.Token);
+        var frames = await platform.ReceivedAsync();
+        Assert.True(result.Simulated < TimeSpan.FromDays(1));
+        Assert.True(result.Simulated > TimeSpan.FromMinutes(1));
+        var reports = ReportsByKey(frames);
+        var samples = simulator.Fleet.Vehicles.SelectMany(v => v.Truth.Samples!.Select(s => (v.Vin, s.SampleTime))).ToList();
+        Assert.Equal(0, result.SamplesNotSent);
+        Assert.Equal(samples.Count, reports.Count);
+        Assert.All(samples, key => Assert.Single(reports[key]));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => simulator.RunAsync());
+    }
 }

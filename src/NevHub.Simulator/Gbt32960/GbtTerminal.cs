@@ -98,15 +98,18 @@ internal sealed class GbtTerminal
             await AdvanceSessionAsync(now, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var sample in _vehicle.Outbox)
+        // One at a time, so that a cancellation leaves the unsent samples in the outbox (FinishAsync stores them).
+        var outbox = _vehicle.Outbox;
+        while (outbox.Count > 0)
         {
+            var sample = outbox[0];
             if (_state != State.Online || !await SendReportAsync(sample, sample.Origin == SampleOrigin.PreAlarm, cancellationToken).ConfigureAwait(false))
             {
                 _stored.Add(sample);
             }
-        }
 
-        _vehicle.Outbox.Clear();
+            outbox.RemoveAt(0);
+        }
 
         if (_state == State.Online && now - _lastHeartbeat >= _options.HeartbeatPeriod)
         {
@@ -124,6 +127,8 @@ internal sealed class GbtTerminal
     /// </summary>
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
+        _stored.AddRange(_vehicle.Outbox); // left over when the run was cancelled in the middle of a step
+        _vehicle.Outbox.Clear();
         try
         {
             if (_state != State.Online && _stored.Count > 0)
@@ -259,7 +264,7 @@ internal sealed class GbtTerminal
     {
         var frame = Gbt32960Encoder.Encode(message);
         await _rate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!await _connection!.SendAsync(frame, cancellationToken).ConfigureAwait(false))
+        if (!await _connection!.SendAsync(frame).ConfigureAwait(false))
         {
             return false;
         }

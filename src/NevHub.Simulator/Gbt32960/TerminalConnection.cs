@@ -39,8 +39,11 @@ internal sealed class TerminalConnection : IDisposable
 
     public bool LoginSucceeded => Volatile.Read(ref _login) == LoginAccepted;
 
-    /// <summary>Sends one whole frame; false when the connection is broken (the frame may not have arrived).</summary>
-    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one whole frame; false when the connection is broken (the frame may not have arrived). Not cancellable: a frame
+    /// is either sent whole or the connection fails, never cut in the middle by a cancellation.
+    /// </summary>
+    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame)
     {
         if (Broken)
         {
@@ -51,7 +54,7 @@ internal sealed class TerminalConnection : IDisposable
         {
             while (!frame.IsEmpty)
             {
-                var sent = await _socket.SendAsync(frame, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var sent = await _socket.SendAsync(frame, SocketFlags.None).ConfigureAwait(false);
                 frame = frame[sent..];
             }
 

@@ -113,7 +113,9 @@ public class ClientTests
 
         var logins = frames.Where(f => f.Command == Gbt32960Command.VehicleLogin).ToList();
         Assert.Equal(10, logins.Select(f => f.Vin).Distinct().Count());
-        Assert.Equal(logins.Count, result.LoginAnswers);
+        // Every vehicle was answered; a login still waiting for its answer when the terminal fell asleep is not counted.
+        Assert.InRange(result.LoginAnswers, 10, logins.Count);
+        Assert.Equal(0, result.LoginRefusals + result.LoginTimeouts);
         foreach (var login in logins)
         {
             var v = simulator.Fleet.Vehicles.Single(x => x.Vin == login.Vin);
@@ -142,6 +144,11 @@ public class ClientTests
         foreach (var connection in frames.GroupBy(f => f.Connection))
         {
             Assert.Equal(Gbt32960Command.VehicleLogin, connection.First().Command);
+            if (connection.Count() == 1)
+            {
+                continue; // the terminal fell asleep before it saw the login answer: nothing sent, no logout
+            }
+
             Assert.Equal(Gbt32960Command.VehicleLogout, connection.Last().Command);
             var login = (VehicleLoginBody)connection.First().Message.Body;
             Assert.Equal(login.Serial, ((LogoutBody)connection.Last().Message.Body).Serial);

@@ -10,6 +10,14 @@ namespace NevHub.Storage.Sqlite;
 /// </summary>
 internal static class SqliteMigrations
 {
+    /// <summary>
+    /// Width of the time buckets that lead the sample and raw-frame keys: (bucket, vin_id, time, hash). Part of the schema:
+    /// never change it for existing files. See docs/storage.md ("Bucketed keys").
+    /// </summary>
+    public const long BucketTicks = 60 * TimeSpan.TicksPerSecond;
+
+    public static long Bucket(long ticks) => ticks / BucketTicks;
+
     public static readonly IReadOnlyList<(int Version, string Description, string Sql)> Steps =
     [
         (1, "vehicles, sessions, samples, details, latest, raw frames", """
@@ -80,9 +88,10 @@ internal static class SqliteMigrations
                 max_temperature_c REAL,
                 min_temperature_c REAL,
                 invalid_mask INTEGER NOT NULL,
-                abnormal_mask INTEGER NOT NULL
+                abnormal_mask INTEGER NOT NULL,
+                bucket INTEGER NOT NULL
             );
-            CREATE UNIQUE INDEX samples_key ON samples (vin_id, sample_time, content_hash);
+            CREATE UNIQUE INDEX samples_key ON samples (bucket, vin_id, sample_time, content_hash);
 
             CREATE TABLE sample_details (
                 sample_id INTEGER PRIMARY KEY,
@@ -95,8 +104,11 @@ internal static class SqliteMigrations
 
             CREATE TABLE vehicle_latest (
                 vin_id INTEGER PRIMARY KEY,
-                sample_time INTEGER NOT NULL,
-                sample_id INTEGER NOT NULL
+                sample_time INTEGER,
+                sample_id INTEGER,
+                first_sample_time INTEGER,
+                first_frame_time INTEGER,
+                last_frame_time INTEGER
             );
 
             CREATE TABLE raw_frames (
@@ -107,9 +119,10 @@ internal static class SqliteMigrations
                 protocol INTEGER NOT NULL,
                 command INTEGER NOT NULL,
                 sample_time INTEGER,
-                bytes BLOB NOT NULL
+                bytes BLOB NOT NULL,
+                bucket INTEGER NOT NULL
             );
-            CREATE UNIQUE INDEX raw_frames_key ON raw_frames (vin_id, received_at, bytes_hash);
+            CREATE UNIQUE INDEX raw_frames_key ON raw_frames (bucket, vin_id, received_at, bytes_hash);
             """),
     ];
 

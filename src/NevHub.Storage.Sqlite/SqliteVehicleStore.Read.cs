@@ -26,25 +26,25 @@ public sealed partial class SqliteVehicleStore
 
     private const string SamplesAscending = "SELECT " + SampleSelect + """
         , NULL FROM samples s
-        WHERE s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) > ($afterTime, $afterHash)
+        WHERE s.bucket = $bucket AND s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) > ($afterTime, $afterHash)
         ORDER BY s.sample_time, s.content_hash LIMIT $limit
         """;
 
     private const string SamplesAscendingWithDetail = "SELECT " + SampleSelect + """
         , d.data FROM samples s LEFT JOIN sample_details d ON d.sample_id = s.id
-        WHERE s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) > ($afterTime, $afterHash)
+        WHERE s.bucket = $bucket AND s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) > ($afterTime, $afterHash)
         ORDER BY s.sample_time, s.content_hash LIMIT $limit
         """;
 
     private const string SamplesDescending = "SELECT " + SampleSelect + """
         , NULL FROM samples s
-        WHERE s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) < ($afterTime, $afterHash)
+        WHERE s.bucket = $bucket AND s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) < ($afterTime, $afterHash)
         ORDER BY s.sample_time DESC, s.content_hash DESC LIMIT $limit
         """;
 
     private const string SamplesDescendingWithDetail = "SELECT " + SampleSelect + """
         , d.data FROM samples s LEFT JOIN sample_details d ON d.sample_id = s.id
-        WHERE s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) < ($afterTime, $afterHash)
+        WHERE s.bucket = $bucket AND s.vin_id = $vin AND s.sample_time >= $from AND s.sample_time < $to AND (s.sample_time, s.content_hash) < ($afterTime, $afterHash)
         ORDER BY s.sample_time DESC, s.content_hash DESC LIMIT $limit
         """;
 
@@ -163,20 +163,27 @@ public sealed partial class SqliteVehicleStore
         return samples;
     }
 
-    /// <summary>Samples with <c>From &lt;= SampleTime &lt; To</c>, ordered by (sample time, content hash), paged by that key.</summary>
+    /// <summary>
+    /// Samples with <c>From &lt;= SampleTime &lt; To</c>, ordered by (sample time, content hash), paged by that key. Walks the
+    /// vehicle's one-minute key buckets in time order (clamped to the vehicle's first and last sample), one index seek each.
+    /// </summary>
     public async Task<Page<VehicleSample>> GetSamplesAsync(SampleQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(query.Vin, nameof(query));
         var limit = PageLimit(query.Limit, nameof(query));
         var tag = query.Descending ? SampleDescendingCursorTag : SampleAscendingCursorTag;
-        var after = query.Cursor is null
-            ? (query.Descending ? (long.MaxValue, long.MaxValue) : (long.MinValue, long.MinValue))
-            : PageCursor.DecodeInt64Pair(tag, query.Cursor);
+        (long Time, long Hash)? cursor = query.Cursor is null ? null : PageCursor.DecodeInt64Pair(tag, query.Cursor);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         using var lease = RentReader();
-        var vinId = FindVinId(lease.Connection, query.Vin);
-        if (vinId is null || query.From >= query.To)
+        var span = FindSpans(lease.Connection, query.Vin);
+        if (span is not { FirstSample: { } first, LastSample: { } last })
+        {
+            return new Page<VehicleSample>([], null);
+        }
+
+        var (from, to) = Clamp(query.From, query.To, first, last, cursor?.Time, query.Descending);
+        if (from >= to)
         {
             return new Page<VehicleSample>([], null);
         }
@@ -189,30 +196,35 @@ public sealed partial class SqliteVehicleStore
             (true, false) => SamplesDescending,
             (true, true) => SamplesDescendingWithDetail,
         };
-        command.Parameters.AddWithValue("$vin", vinId.Value);
-        command.Parameters.AddWithValue("$from", Ticks(query.From));
-        command.Parameters.AddWithValue("$to", Ticks(query.To));
-        command.Parameters.AddWithValue("$afterTime", after.Item1);
-        command.Parameters.AddWithValue("$afterHash", after.Item2);
-        command.Parameters.AddWithValue("$limit", limit + 1);
+        var bucket = command.Parameters.AddWithValue("$bucket", 0L);
+        command.Parameters.AddWithValue("$vin", span.Value.VinId);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.Parameters.AddWithValue("$afterTime", cursor?.Time ?? (query.Descending ? long.MaxValue : long.MinValue));
+        command.Parameters.AddWithValue("$afterHash", cursor?.Hash ?? (query.Descending ? long.MaxValue : long.MinValue));
+        var remaining = command.Parameters.AddWithValue("$limit", limit + 1);
         var items = new List<VehicleSample>(Math.Min(limit + 1, 1024));
         long lastTime = 0, lastHash = 0;
-        using (var reader = command.ExecuteReader())
+        foreach (var b in Buckets(from, to, query.Descending))
         {
-            while (items.Count < limit && reader.Read())
+            cancellationToken.ThrowIfCancellationRequested();
+            bucket.Value = b;
+            remaining.Value = limit + 1 - items.Count;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
+                if (items.Count == limit)
+                {
+                    return new Page<VehicleSample>(items, PageCursor.Encode(tag, lastTime, lastHash));
+                }
+
                 items.Add(ReadSample(reader, query.Vin));
                 lastTime = reader.GetInt64(0);
                 lastHash = reader.GetInt64(1);
             }
-
-            if (!reader.Read())
-            {
-                return new Page<VehicleSample>(items, null);
-            }
         }
 
-        return new Page<VehicleSample>(items, PageCursor.Encode(tag, lastTime, lastHash));
+        return new Page<VehicleSample>(items, null);
     }
 
     /// <summary>Raw frames with <c>From &lt;= ReceivedAt &lt; To</c>, ordered by (receive time, bytes hash), paged by that key.</summary>
@@ -221,11 +233,17 @@ public sealed partial class SqliteVehicleStore
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(query.Vin, nameof(query));
         var limit = PageLimit(query.Limit, nameof(query));
-        var after = query.Cursor is null ? (long.MinValue, long.MinValue) : PageCursor.DecodeInt64Pair(RawFrameCursorTag, query.Cursor);
+        (long Time, long Hash)? cursor = query.Cursor is null ? null : PageCursor.DecodeInt64Pair(RawFrameCursorTag, query.Cursor);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         using var lease = RentReader();
-        var vinId = FindVinId(lease.Connection, query.Vin);
-        if (vinId is null || query.From >= query.To)
+        var span = FindSpans(lease.Connection, query.Vin);
+        if (span is not { FirstFrame: { } first, LastFrame: { } last })
+        {
+            return new Page<RawFrame>([], null);
+        }
+
+        var (from, to) = Clamp(query.From, query.To, first, last, cursor?.Time, descending: false);
+        if (from >= to)
         {
             return new Page<RawFrame>([], null);
         }
@@ -233,21 +251,32 @@ public sealed partial class SqliteVehicleStore
         using var command = lease.Connection.CreateCommand();
         command.CommandText = """
             SELECT received_at, bytes_hash, protocol, command, sample_time, bytes FROM raw_frames
-            WHERE vin_id = $vin AND received_at >= $from AND received_at < $to AND (received_at, bytes_hash) > ($afterTime, $afterHash)
+            WHERE bucket = $bucket AND vin_id = $vin AND received_at >= $from AND received_at < $to
+              AND (received_at, bytes_hash) > ($afterTime, $afterHash)
             ORDER BY received_at, bytes_hash LIMIT $limit
             """;
-        command.Parameters.AddWithValue("$vin", vinId.Value);
-        command.Parameters.AddWithValue("$from", Ticks(query.From));
-        command.Parameters.AddWithValue("$to", Ticks(query.To));
-        command.Parameters.AddWithValue("$afterTime", after.Item1);
-        command.Parameters.AddWithValue("$afterHash", after.Item2);
-        command.Parameters.AddWithValue("$limit", limit + 1);
+        var bucket = command.Parameters.AddWithValue("$bucket", 0L);
+        command.Parameters.AddWithValue("$vin", span.Value.VinId);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.Parameters.AddWithValue("$afterTime", cursor?.Time ?? long.MinValue);
+        command.Parameters.AddWithValue("$afterHash", cursor?.Hash ?? long.MinValue);
+        var remaining = command.Parameters.AddWithValue("$limit", limit + 1);
         var items = new List<RawFrame>(Math.Min(limit + 1, 1024));
         long lastTime = 0, lastHash = 0;
-        using (var reader = command.ExecuteReader())
+        foreach (var b in Buckets(from, to, descending: false))
         {
-            while (items.Count < limit && reader.Read())
+            cancellationToken.ThrowIfCancellationRequested();
+            bucket.Value = b;
+            remaining.Value = limit + 1 - items.Count;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
+                if (items.Count == limit)
+                {
+                    return new Page<RawFrame>(items, PageCursor.Encode(RawFrameCursorTag, lastTime, lastHash));
+                }
+
                 lastTime = reader.GetInt64(0);
                 lastHash = reader.GetInt64(1);
                 items.Add(new RawFrame
@@ -260,22 +289,69 @@ public sealed partial class SqliteVehicleStore
                     Bytes = reader.GetFieldValue<byte[]>(5),
                 });
             }
+        }
 
-            if (!reader.Read())
+        return new Page<RawFrame>(items, null);
+    }
+
+    /// <summary>The half-open tick range to scan: the query's, narrowed to the data's span and to the cursor's side.</summary>
+    private static (long From, long To) Clamp(
+        DateTimeOffset from, DateTimeOffset to, long first, long last, long? cursorTime, bool descending)
+    {
+        var lo = Math.Max(Ticks(from), first);
+        var hi = Math.Min(Ticks(to), last + 1);
+        if (cursorTime is { } c)
+        {
+            if (descending)
             {
-                return new Page<RawFrame>(items, null);
+                hi = Math.Min(hi, c + 1);
+            }
+            else
+            {
+                lo = Math.Max(lo, c);
             }
         }
 
-        return new Page<RawFrame>(items, PageCursor.Encode(RawFrameCursorTag, lastTime, lastHash));
+        return (lo, hi);
     }
 
-    private static long? FindVinId(SqliteConnection connection, string vin)
+    private static IEnumerable<long> Buckets(long from, long to, bool descending)
+    {
+        var first = SqliteMigrations.Bucket(from);
+        var last = SqliteMigrations.Bucket(to - 1);
+        if (descending)
+        {
+            for (var b = last; b >= first; b--)
+            {
+                yield return b;
+            }
+        }
+        else
+        {
+            for (var b = first; b <= last; b++)
+            {
+                yield return b;
+            }
+        }
+    }
+
+    private static (long VinId, long? FirstSample, long? LastSample, long? FirstFrame, long? LastFrame)? FindSpans(
+        SqliteConnection connection, string vin)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM vin_keys WHERE vin = $vin";
+        command.CommandText = """
+            SELECT k.id, l.first_sample_time, l.sample_time, l.first_frame_time, l.last_frame_time
+            FROM vin_keys k LEFT JOIN vehicle_latest l ON l.vin_id = k.id WHERE k.vin = $vin
+            """;
         command.Parameters.AddWithValue("$vin", vin);
-        return command.ExecuteScalar() as long?;
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        static long? Nullable(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        return (reader.GetInt64(0), Nullable(reader, 1), Nullable(reader, 2), Nullable(reader, 3), Nullable(reader, 4));
     }
 
     private static Vehicle ReadVehicle(SqliteDataReader reader) => new()

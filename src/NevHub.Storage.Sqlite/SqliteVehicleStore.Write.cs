@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using NevHub.Domain;
 using SQLitePCL;
@@ -12,7 +13,7 @@ public sealed partial class SqliteVehicleStore
 
     private readonly Dictionary<string, long> _vinIds = new(StringComparer.Ordinal);
     private readonly List<string> _vinIdsAddedInTransaction = [];
-    private readonly Dictionary<long, (long Time, long Id)> _newestInBatch = [];
+    private readonly Dictionary<long, VinBatchStats> _vinStats = [];
 
     public async Task<WriteResult> WriteAsync(IngestBatch batch, CancellationToken cancellationToken = default)
     {
@@ -132,43 +133,47 @@ public sealed partial class SqliteVehicleStore
 
     /// <summary>
     /// Deletes samples (with their detail) whose sample time, and raw frames whose receive time, is before <paramref name="cutoff"/>.
-    /// Works vehicle by vehicle through the key indexes, in transactions of at most <see cref="SqliteStoreOptions.PurgeChunkSize"/>
-    /// rows, releasing the write lock between them so group commits keep flowing. Returns samples + raw frames deleted.
+    /// Walks the time-bucketed key indexes from the oldest bucket, in transactions of at most
+    /// <see cref="SqliteStoreOptions.PurgeChunkSize"/> rows, releasing the write lock between them so group commits keep flowing.
+    /// Returns samples + raw frames deleted.
     /// </summary>
     public async Task<long> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        var vinIds = new List<long>();
-        using (var lease = RentReader())
-        using (var command = lease.Connection.CreateCommand())
-        {
-            command.CommandText = "SELECT id FROM vin_keys ORDER BY id";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                vinIds.Add(reader.GetInt64(0));
-            }
-        }
-
+        var ticks = Ticks(cutoff);
         var removed = await PurgeTableAsync(
-            "DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE vin_id = $vin AND sample_time < $cutoff ORDER BY sample_time LIMIT $limit)",
-            vinIds,
-            Ticks(cutoff),
+            """
+            DELETE FROM samples WHERE id IN (
+                SELECT id FROM samples WHERE bucket <= $bucket AND sample_time < $cutoff ORDER BY bucket LIMIT $limit)
+            """,
+            ticks,
             cancellationToken).ConfigureAwait(false);
         removed += await PurgeTableAsync(
-            "DELETE FROM raw_frames WHERE id IN (SELECT id FROM raw_frames WHERE vin_id = $vin AND received_at < $cutoff ORDER BY received_at LIMIT $limit)",
-            vinIds,
-            Ticks(cutoff),
+            """
+            DELETE FROM raw_frames WHERE id IN (
+                SELECT id FROM raw_frames WHERE bucket <= $bucket AND received_at < $cutoff ORDER BY bucket LIMIT $limit)
+            """,
+            ticks,
             cancellationToken).ConfigureAwait(false);
 
+        // Keep the per-vehicle spans true: nothing is left before the cutoff.
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var command = _writer!.CreateCommand();
-            command.CommandText = "DELETE FROM vehicle_latest WHERE sample_time < $cutoff";
-            command.Parameters.AddWithValue("$cutoff", Ticks(cutoff));
+            using var transaction = _writer!.BeginTransaction(deferred: false);
+            using var command = _writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                UPDATE vehicle_latest SET sample_id = NULL, sample_time = NULL, first_sample_time = NULL WHERE sample_time < $cutoff;
+                UPDATE vehicle_latest SET first_sample_time = $cutoff WHERE first_sample_time < $cutoff;
+                UPDATE vehicle_latest SET first_frame_time = NULL, last_frame_time = NULL WHERE last_frame_time < $cutoff;
+                UPDATE vehicle_latest SET first_frame_time = $cutoff WHERE first_frame_time < $cutoff;
+                DELETE FROM vehicle_latest WHERE sample_time IS NULL AND last_frame_time IS NULL;
+                """;
+            command.Parameters.AddWithValue("$cutoff", ticks);
             command.ExecuteNonQuery();
+            transaction.Commit();
         }
         finally
         {
@@ -178,12 +183,12 @@ public sealed partial class SqliteVehicleStore
         return removed;
     }
 
-    private async Task<long> PurgeTableAsync(string deleteSql, List<long> vinIds, long cutoff, CancellationToken cancellationToken)
+    private async Task<long> PurgeTableAsync(string deleteSql, long cutoff, CancellationToken cancellationToken)
     {
         long removed = 0;
-        var next = 0;
-        while (next < vinIds.Count)
+        while (true)
         {
+            int deleted;
             await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -192,33 +197,23 @@ public sealed partial class SqliteVehicleStore
                 using var command = _writer.CreateCommand();
                 command.Transaction = transaction;
                 command.CommandText = deleteSql;
-                var vin = command.Parameters.Add("$vin", SqliteType.Integer);
+                command.Parameters.AddWithValue("$bucket", SqliteMigrations.Bucket(cutoff));
                 command.Parameters.AddWithValue("$cutoff", cutoff);
-                var limit = command.Parameters.Add("$limit", SqliteType.Integer);
-                var budget = _options.PurgeChunkSize;
-                for (var probes = 0; next < vinIds.Count && budget > 0 && probes < 1024; probes++)
-                {
-                    vin.Value = vinIds[next];
-                    limit.Value = budget;
-                    var deleted = command.ExecuteNonQuery();
-                    removed += deleted;
-                    if (deleted < budget)
-                    {
-                        next++; // this vehicle has nothing older left
-                    }
-
-                    budget -= deleted;
-                }
-
+                command.Parameters.AddWithValue("$limit", _options.PurgeChunkSize);
+                deleted = command.ExecuteNonQuery();
                 transaction.Commit();
             }
             finally
             {
                 _writeLock.Release();
             }
-        }
 
-        return removed;
+            removed += deleted;
+            if (deleted < _options.PurgeChunkSize)
+            {
+                return removed;
+            }
+        }
     }
 
     /// <summary>Writes one batch in one transaction (caller holds the write lock).</summary>
@@ -227,7 +222,7 @@ public sealed partial class SqliteVehicleStore
         var commands = _commands!;
         int samplesStored = 0, samplesDuplicate = 0, framesStored = 0, framesDuplicate = 0;
         _vinIdsAddedInTransaction.Clear();
-        _newestInBatch.Clear();
+        _vinStats.Clear();
         var transaction = _writer!.BeginTransaction(deferred: false);
         try
         {
@@ -242,12 +237,8 @@ public sealed partial class SqliteVehicleStore
                         commands.InsertDetail(id, detail);
                     }
 
-                    var time = Ticks(sample.SampleTime);
-                    if (!_newestInBatch.TryGetValue(vinId, out var newest) || time > newest.Time)
-                    {
-                        _newestInBatch[vinId] = (time, id);
-                    }
-
+                    ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(_vinStats, vinId, out _);
+                    stats.AddSample(Ticks(sample.SampleTime), id);
                     samplesStored++;
                 }
                 else
@@ -256,21 +247,24 @@ public sealed partial class SqliteVehicleStore
                 }
             }
 
-            foreach (var (vinId, newest) in _newestInBatch)
-            {
-                commands.UpsertLatest(vinId, newest.Time, newest.Id);
-            }
-
             foreach (var frame in batch.RawFrames)
             {
-                if (commands.InsertRawFrame(VinId(frame.Vin, commands), frame))
+                var vinId = VinId(frame.Vin, commands);
+                if (commands.InsertRawFrame(vinId, frame))
                 {
+                    ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(_vinStats, vinId, out _);
+                    stats.AddFrame(Ticks(frame.ReceivedAt));
                     framesStored++;
                 }
                 else
                 {
                     framesDuplicate++;
                 }
+            }
+
+            foreach (var (vinId, stats) in _vinStats)
+            {
+                commands.UpdateVehicleSpan(vinId, stats);
             }
 
             transaction.Commit();
@@ -331,9 +325,9 @@ public sealed partial class SqliteVehicleStore
                 speed_kmh, odometer_km, pack_voltage_v, pack_current_a, soc_percent, dcdc_working, gear, insulation_kohm,
                 accelerator_percent, brake_percent, latitude, longitude, position_valid, coordinates, heading_degrees,
                 altitude_m, alarm_level, alarm_flags, fault_codes, max_cell_voltage_v, min_cell_voltage_v,
-                max_temperature_c, min_temperature_c, invalid_mask, abnormal_mask)
+                max_temperature_c, min_temperature_c, invalid_mask, abnormal_mask, bucket)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
-                ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
+                ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)
             """;
 
         private readonly NativeStatement _insertSample;
@@ -348,14 +342,25 @@ public sealed partial class SqliteVehicleStore
         {
             _insertSample = new NativeStatement(connection, InsertSampleSql);
             _insertDetail = new NativeStatement(connection, "INSERT INTO sample_details (sample_id, data) VALUES (?1, ?2)");
+            // The latest sample moves only forward in sample time; the spans only widen (min/max that ignore NULL).
             _upsertLatest = new NativeStatement(connection, """
-                INSERT INTO vehicle_latest (vin_id, sample_time, sample_id) VALUES (?1, ?2, ?3)
-                ON CONFLICT (vin_id) DO UPDATE SET sample_time = excluded.sample_time, sample_id = excluded.sample_id
-                WHERE excluded.sample_time > vehicle_latest.sample_time
+                INSERT INTO vehicle_latest (vin_id, sample_time, sample_id, first_sample_time, first_frame_time, last_frame_time)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                ON CONFLICT (vin_id) DO UPDATE SET
+                    sample_id = CASE WHEN excluded.sample_time > coalesce(vehicle_latest.sample_time, -1)
+                        THEN excluded.sample_id ELSE vehicle_latest.sample_id END,
+                    sample_time = CASE WHEN excluded.sample_time > coalesce(vehicle_latest.sample_time, -1)
+                        THEN excluded.sample_time ELSE vehicle_latest.sample_time END,
+                    first_sample_time = coalesce(min(vehicle_latest.first_sample_time, excluded.first_sample_time),
+                        vehicle_latest.first_sample_time, excluded.first_sample_time),
+                    first_frame_time = coalesce(min(vehicle_latest.first_frame_time, excluded.first_frame_time),
+                        vehicle_latest.first_frame_time, excluded.first_frame_time),
+                    last_frame_time = coalesce(max(vehicle_latest.last_frame_time, excluded.last_frame_time),
+                        vehicle_latest.last_frame_time, excluded.last_frame_time)
                 """);
             _insertRaw = new NativeStatement(connection, """
-                INSERT OR IGNORE INTO raw_frames (vin_id, received_at, bytes_hash, protocol, command, sample_time, bytes)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                INSERT OR IGNORE INTO raw_frames (vin_id, received_at, bytes_hash, protocol, command, sample_time, bytes, bucket)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                 """);
             _insertVin = new NativeStatement(connection, "INSERT OR IGNORE INTO vin_keys (vin) VALUES (?1)");
             _selectVin = new NativeStatement(connection, "SELECT id FROM vin_keys WHERE vin = ?1");
@@ -407,6 +412,7 @@ public sealed partial class SqliteVehicleStore
             p.Bind(32, s.MinTemperatureC);
             p.Bind(33, (long)s.InvalidFields);
             p.Bind(34, (long)s.AbnormalFields);
+            p.Bind(35, SqliteMigrations.Bucket(Ticks(s.SampleTime)));
             return p.Execute() == 1;
         }
 
@@ -421,12 +427,16 @@ public sealed partial class SqliteVehicleStore
             _insertDetail.Execute();
         }
 
-        public void UpsertLatest(long vinId, long sampleTime, long sampleId)
+        public void UpdateVehicleSpan(long vinId, in VinBatchStats stats)
         {
-            _upsertLatest.Bind(1, vinId);
-            _upsertLatest.Bind(2, sampleTime);
-            _upsertLatest.Bind(3, sampleId);
-            _upsertLatest.Execute();
+            var p = _upsertLatest;
+            p.Bind(1, vinId);
+            p.Bind(2, stats.HasSample ? (long?)stats.NewestSampleTime : null);
+            p.Bind(3, stats.HasSample ? (long?)stats.NewestSampleId : null);
+            p.Bind(4, stats.HasSample ? (long?)stats.FirstSampleTime : null);
+            p.Bind(5, stats.HasFrame ? (long?)stats.FirstFrameTime : null);
+            p.Bind(6, stats.HasFrame ? (long?)stats.LastFrameTime : null);
+            p.Execute();
         }
 
         public bool InsertRawFrame(long vinId, RawFrame frame)
@@ -440,6 +450,7 @@ public sealed partial class SqliteVehicleStore
             p.Bind(5, (long)frame.Command);
             p.Bind(6, frame.SampleTime is { } t ? Ticks(t) : null);
             p.Bind(7, bytes);
+            p.Bind(8, SqliteMigrations.Bucket(Ticks(frame.ReceivedAt)));
             return p.Execute() == 1;
         }
 
@@ -524,6 +535,37 @@ public sealed partial class SqliteVehicleStore
             var message = raw.sqlite3_errmsg(_db).utf8_to_string();
             raw.sqlite3_reset(_statement);
             throw new SqliteException("SQLite error " + rc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + message, rc);
+        }
+    }
+
+    /// <summary>What one batch stored for one vehicle: its newest sample and the time spans of its samples and frames.</summary>
+    private struct VinBatchStats
+    {
+        public bool HasSample;
+        public long NewestSampleTime;
+        public long NewestSampleId;
+        public long FirstSampleTime;
+        public bool HasFrame;
+        public long FirstFrameTime;
+        public long LastFrameTime;
+
+        public void AddSample(long time, long id)
+        {
+            if (!HasSample || time > NewestSampleTime)
+            {
+                NewestSampleTime = time;
+                NewestSampleId = id;
+            }
+
+            FirstSampleTime = HasSample ? Math.Min(FirstSampleTime, time) : time;
+            HasSample = true;
+        }
+
+        public void AddFrame(long time)
+        {
+            FirstFrameTime = HasFrame ? Math.Min(FirstFrameTime, time) : time;
+            LastFrameTime = HasFrame ? Math.Max(LastFrameTime, time) : time;
+            HasFrame = true;
         }
     }
 }

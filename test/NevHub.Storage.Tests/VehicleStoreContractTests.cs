@@ -323,6 +323,56 @@ public abstract class VehicleStoreContractTests : IAsyncLifetime
         Assert.Equal(descending ? times.OrderDescending() : times.Order(), times);
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(false, 3)]
+    [InlineData(true, 4)]
+    public async Task Samples_spread_over_days_and_reissued_far_back_page_in_sample_time_order(bool descending, int limit)
+    {
+        var offsets = new[] { 0, 59, 60, 61, 3600, 86_400, (3 * 86_400) + 30, 119 };
+        await Store.WriteAsync(new IngestBatch([.. offsets.Select(o => Sample(Vin(1), Start.AddSeconds(o), o, cells: 2))], []));
+        var reissued = Sample(Vin(1), Start.AddDays(-2), -1, cells: 2) with { Kind = ReportKind.Reissue };
+        await Store.WriteAsync(new IngestBatch([reissued], []));
+        await Store.WriteAsync(new IngestBatch([Sample(Vin(2), Start.AddSeconds(30), 30, cells: 2)], []));
+
+        var seen = new List<double>();
+        string? cursor = null;
+        do
+        {
+            var page = await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1), Limit = limit, Cursor = cursor, Descending = descending });
+            Assert.InRange(page.Items.Count, 1, limit);
+            seen.AddRange(page.Items.Select(s => s.OdometerKm!.Value));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        double[] expected = [-1, .. offsets.Order().Select(o => (double)o)];
+        Assert.Equal(descending ? expected.Reverse() : expected, seen);
+
+        var window = await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1), From = Start.AddSeconds(60), To = Start.AddDays(1), Descending = descending });
+        double[] inWindow = [60, 61, 119, 3600];
+        Assert.Equal(descending ? inWindow.Reverse() : inWindow, window.Items.Select(s => s.OdometerKm!.Value));
+    }
+
+    [Fact]
+    public async Task Raw_frames_spread_over_hours_page_in_receive_time_order()
+    {
+        var offsets = new[] { 7200, 0, 59, 60, 3599, 61 };
+        await Store.WriteAsync(new IngestBatch([], [.. offsets.Select((o, i) => Frame(Vin(1), Start.AddSeconds(o), 10, i))]));
+        var seen = new List<DateTimeOffset>();
+        string? cursor = null;
+        do
+        {
+            var page = await Store.GetRawFramesAsync(new RawFrameQuery { Vin = Vin(1), Limit = 2, Cursor = cursor });
+            seen.AddRange(page.Items.Select(f => f.ReceivedAt));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(offsets.Order().Select(o => Start.AddSeconds(o)), seen);
+    }
+
     [Fact]
     public async Task Raw_frame_pages_cover_every_frame_once()
     {

@@ -10,6 +10,7 @@ internal static class Program
         {
             ServeCommand.Create(),
             DecodeCommand.Create(),
+            Bench.BenchCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

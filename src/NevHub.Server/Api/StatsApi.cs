@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using NevHub.Gateways;
 using NevHub.Processing;
+using NevHub.Server.Hosting;
 using NevHub.Server.Security;
 
 namespace NevHub.Server.Api;
@@ -12,7 +14,10 @@ namespace NevHub.Server.Api;
 public sealed record IngestStats(
     int VehiclesKnown,
     int VehiclesOnline,
+    long FramesReceived,
+    long BadFrames,
     long MessagesApplied,
+    long MessagesDurable,
     double TwinLatencyP50Ms,
     double TwinLatencyP99Ms,
     long WorkingSetBytes,
@@ -33,13 +38,16 @@ public static class StatsApi
         return routes;
     }
 
-    private static Ok<IngestStats> GetStats(LiveTwin twin, IngestBus bus)
+    private static Ok<IngestStats> GetStats(LiveTwin twin, IngestBus bus, GatewayMetrics gateways, IIngestSink sink)
     {
         using var process = Process.GetCurrentProcess();
         return TypedResults.Ok(new IngestStats(
             twin.Count,
             twin.OnlineCount,
+            gateways.FramesTotal,
+            gateways.BadFramesTotal,
             bus.Applied,
+            (sink as GroupCommitSink)?.Durable ?? 0,
             bus.TwinLatency.Percentile(50).TotalMilliseconds,
             bus.TwinLatency.Percentile(99).TotalMilliseconds,
             process.WorkingSet64,

@@ -30,6 +30,11 @@ public sealed partial class GroupCommitSink : IIngestSink, IDisposable
         _ = CompleteAsync(message, _writer.EnqueueAsync(message.Sample, message.Raw, CancellationToken.None));
     }
 
+    /// <summary>Messages made durable since start (stored now, or found already stored).</summary>
+    public long Durable => Interlocked.Read(ref _durable);
+
+    private long _durable;
+
     public void Dispose() => _inFlight.Dispose();
 
     private async Task CompleteAsync(IngestMessage message, ValueTask durable)
@@ -37,6 +42,7 @@ public sealed partial class GroupCommitSink : IIngestSink, IDisposable
         try
         {
             await durable.ConfigureAwait(false);
+            Interlocked.Increment(ref _durable);
             message.Durable?.TrySetResult();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

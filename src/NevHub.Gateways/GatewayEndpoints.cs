@@ -40,6 +40,9 @@ public static class GatewayServiceCollectionExtensions
     public static IWebHostBuilder UseNevHubGateways(this IWebHostBuilder webHost)
     {
         ArgumentNullException.ThrowIfNull(webHost);
+        // Bytes a connection may have unread before the socket stops reading (TCP back-pressure). The default 1 MiB times
+        // 10,000 terminals would be 10 GiB; 128 KiB still holds the largest GB/T 32960 frame (65,556 bytes) twice.
+        webHost.UseSockets(o => o.MaxReadBufferSize = 128 * 1024);
         return webHost.ConfigureKestrel((context, kestrel) =>
         {
             var services = kestrel.ApplicationServices;

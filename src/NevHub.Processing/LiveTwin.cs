@@ -78,37 +78,50 @@ public sealed class LiveTwin
     internal VehicleLiveState Apply(IngestMessage message)
     {
         var current = _states.GetValueOrDefault(message.Vin) ?? new VehicleLiveState { Vin = message.Vin };
-        var next = current;
-
-        if (message.Session is { } session)
+        var session = current.Session;
+        var online = current.Online;
+        if (message.Session is { } update)
         {
-            var ended = session.LogoutAt is not null;
+            var ended = update.LogoutAt is not null;
             // An end event for a session that was already replaced must not take the newer session offline.
-            if (!ended || current.Session is null || current.Session.SessionId == session.SessionId)
+            if (!ended || session is null || session.SessionId == update.SessionId)
             {
-                next = next with { Session = session, Online = !ended };
+                session = update;
+                online = !ended;
             }
         }
 
+        var latest = current.Latest;
+        var lastSeen = current.LastSeen;
+        var frames = current.FramesReceived;
         if (message.Sample is { } sample)
         {
-            if (next.Latest is null || sample.SampleTime >= next.Latest.SampleTime)
+            // A reissue of older data never moves the twin back in time.
+            if (latest is null || sample.SampleTime >= latest.SampleTime)
             {
-                next = next with { Latest = sample };
+                latest = sample;
             }
 
-            next = next with
-            {
-                LastSeen = Max(next.LastSeen, sample.ReceivedAt),
-                FramesReceived = next.FramesReceived + 1,
-            };
+            lastSeen = Max(lastSeen, sample.ReceivedAt);
+            frames++;
         }
         else if (message.Raw is { } raw)
         {
-            next = next with { LastSeen = Max(next.LastSeen, raw.ReceivedAt), FramesReceived = next.FramesReceived + 1 };
+            lastSeen = Max(lastSeen, raw.ReceivedAt);
+            frames++;
         }
 
-        next = next with { Version = Interlocked.Increment(ref _version) };
+        // One new snapshot per message: readers on other threads only ever see whole states.
+        var next = new VehicleLiveState
+        {
+            Vin = message.Vin,
+            Latest = latest,
+            Online = online,
+            LastSeen = lastSeen,
+            Session = session,
+            FramesReceived = frames,
+            Version = Interlocked.Increment(ref _version),
+        };
         _states[message.Vin] = next;
         _changed[message.Vin] = 0;
         return next;

@@ -18,6 +18,17 @@ internal static class SqliteMigrations
 
     public static long Bucket(long ticks) => ticks / BucketTicks;
 
+    /// <summary>UTC day of a time: the granularity of <c>vin_days</c>, the per-vehicle directory of days that have data.</summary>
+    public static long Day(long ticks) => ticks / TimeSpan.TicksPerDay;
+
+    public const long BucketsPerDay = TimeSpan.TicksPerDay / BucketTicks;
+
+    /// <summary><c>vin_days.kind</c> of samples (by sample time).</summary>
+    public const int SampleDays = 0;
+
+    /// <summary><c>vin_days.kind</c> of raw frames (by receive time).</summary>
+    public const int FrameDays = 1;
+
     public static readonly IReadOnlyList<(int Version, string Description, string Sql)> Steps =
     [
         (1, "vehicles, sessions, samples, details, latest, raw frames", """
@@ -123,6 +134,13 @@ internal static class SqliteMigrations
                 bucket INTEGER NOT NULL
             );
             CREATE UNIQUE INDEX raw_frames_key ON raw_frames (bucket, vin_id, received_at, bytes_hash);
+
+            CREATE TABLE vin_days (
+                vin_id INTEGER NOT NULL,
+                kind INTEGER NOT NULL,
+                day INTEGER NOT NULL,
+                PRIMARY KEY (vin_id, kind, day)
+            ) WITHOUT ROWID;
             """),
     ];
 

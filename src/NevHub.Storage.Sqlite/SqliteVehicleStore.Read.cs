@@ -205,7 +205,7 @@ public sealed partial class SqliteVehicleStore
         var remaining = command.Parameters.AddWithValue("$limit", limit + 1);
         var items = new List<VehicleSample>(Math.Min(limit + 1, 1024));
         long lastTime = 0, lastHash = 0;
-        foreach (var b in Buckets(from, to, query.Descending))
+        foreach (var b in Buckets(lease.Connection, span.Value.VinId, SqliteMigrations.SampleDays, from, to, query.Descending))
         {
             cancellationToken.ThrowIfCancellationRequested();
             bucket.Value = b;
@@ -264,7 +264,7 @@ public sealed partial class SqliteVehicleStore
         var remaining = command.Parameters.AddWithValue("$limit", limit + 1);
         var items = new List<RawFrame>(Math.Min(limit + 1, 1024));
         long lastTime = 0, lastHash = 0;
-        foreach (var b in Buckets(from, to, descending: false))
+        foreach (var b in Buckets(lease.Connection, span.Value.VinId, SqliteMigrations.FrameDays, from, to, descending: false))
         {
             cancellationToken.ThrowIfCancellationRequested();
             bucket.Value = b;
@@ -315,22 +315,48 @@ public sealed partial class SqliteVehicleStore
         return (lo, hi);
     }
 
-    private static IEnumerable<long> Buckets(long from, long to, bool descending)
+    /// <summary>
+    /// The minute buckets to visit for [from, to): only those of days the vehicle has data on (<c>vin_days</c>), so a vehicle whose
+    /// clock once said 2000-01-01 does not make a query walk 26 years of empty minutes.
+    /// </summary>
+    private static IEnumerable<long> Buckets(SqliteConnection connection, long vinId, int kind, long from, long to, bool descending)
     {
-        var first = SqliteMigrations.Bucket(from);
-        var last = SqliteMigrations.Bucket(to - 1);
-        if (descending)
+        var days = new List<long>();
+        using (var command = connection.CreateCommand())
         {
-            for (var b = last; b >= first; b--)
+            command.CommandText = descending
+                ? "SELECT day FROM vin_days WHERE vin_id = $vin AND kind = $kind AND day BETWEEN $first AND $last ORDER BY day DESC"
+                : "SELECT day FROM vin_days WHERE vin_id = $vin AND kind = $kind AND day BETWEEN $first AND $last ORDER BY day";
+            command.Parameters.AddWithValue("$vin", vinId);
+            command.Parameters.AddWithValue("$kind", kind);
+            command.Parameters.AddWithValue("$first", SqliteMigrations.Day(from));
+            command.Parameters.AddWithValue("$last", SqliteMigrations.Day(to - 1));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                yield return b;
+                days.Add(reader.GetInt64(0));
             }
         }
-        else
+
+        var firstBucket = SqliteMigrations.Bucket(from);
+        var lastBucket = SqliteMigrations.Bucket(to - 1);
+        foreach (var day in days)
         {
-            for (var b = first; b <= last; b++)
+            var start = Math.Max(firstBucket, day * SqliteMigrations.BucketsPerDay);
+            var end = Math.Min(lastBucket, ((day + 1) * SqliteMigrations.BucketsPerDay) - 1);
+            if (descending)
             {
-                yield return b;
+                for (var b = end; b >= start; b--)
+                {
+                    yield return b;
+                }
+            }
+            else
+            {
+                for (var b = start; b <= end; b++)
+                {
+                    yield return b;
+                }
             }
         }
     }

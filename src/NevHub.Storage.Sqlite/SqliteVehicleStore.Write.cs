@@ -15,6 +15,9 @@ public sealed partial class SqliteVehicleStore
     private readonly List<string> _vinIdsAddedInTransaction = [];
     private readonly Dictionary<long, VinBatchStats> _vinStats = [];
 
+    // (vin_id, kind) -> the last day noted in vin_days, so the directory is written once per vehicle per day, not per record.
+    private readonly Dictionary<(long VinId, int Kind), long> _notedDays = [];
+
     public async Task<WriteResult> WriteAsync(IngestBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -156,11 +159,12 @@ public sealed partial class SqliteVehicleStore
             ticks,
             cancellationToken).ConfigureAwait(false);
 
-        // Keep the per-vehicle spans true: nothing is left before the cutoff.
+        // Keep the per-vehicle spans and day directory true: nothing is left before the cutoff.
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _notedDays.Clear();
             using var transaction = _writer!.BeginTransaction(deferred: false);
             using var command = _writer.CreateCommand();
             command.Transaction = transaction;
@@ -170,7 +174,9 @@ public sealed partial class SqliteVehicleStore
                 UPDATE vehicle_latest SET first_frame_time = NULL, last_frame_time = NULL WHERE last_frame_time < $cutoff;
                 UPDATE vehicle_latest SET first_frame_time = $cutoff WHERE first_frame_time < $cutoff;
                 DELETE FROM vehicle_latest WHERE sample_time IS NULL AND last_frame_time IS NULL;
+                DELETE FROM vin_days WHERE day < $cutoffDay;
                 """;
+            command.Parameters.AddWithValue("$cutoffDay", SqliteMigrations.Day(ticks));
             command.Parameters.AddWithValue("$cutoff", ticks);
             command.ExecuteNonQuery();
             transaction.Commit();
@@ -239,6 +245,7 @@ public sealed partial class SqliteVehicleStore
 
                     ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(_vinStats, vinId, out _);
                     stats.AddSample(Ticks(sample.SampleTime), id);
+                    NoteDay(vinId, SqliteMigrations.SampleDays, Ticks(sample.SampleTime), commands);
                     samplesStored++;
                 }
                 else
@@ -254,6 +261,7 @@ public sealed partial class SqliteVehicleStore
                 {
                     ref var stats = ref CollectionsMarshal.GetValueRefOrAddDefault(_vinStats, vinId, out _);
                     stats.AddFrame(Ticks(frame.ReceivedAt));
+                    NoteDay(vinId, SqliteMigrations.FrameDays, Ticks(frame.ReceivedAt), commands);
                     framesStored++;
                 }
                 else
@@ -271,11 +279,13 @@ public sealed partial class SqliteVehicleStore
         }
         catch
         {
-            // The VIN keys created in this transaction were rolled back with it.
+            // The VIN keys and day notes made in this transaction were rolled back with it.
             foreach (var vin in _vinIdsAddedInTransaction)
             {
                 _vinIds.Remove(vin);
             }
+
+            _notedDays.Clear();
 
             throw;
         }
@@ -285,6 +295,24 @@ public sealed partial class SqliteVehicleStore
         }
 
         return new WriteResult(samplesStored, samplesDuplicate, framesStored, framesDuplicate);
+    }
+
+    private void NoteDay(long vinId, int kind, long ticks, WriteCommands commands)
+    {
+        var day = SqliteMigrations.Day(ticks);
+        ref var noted = ref CollectionsMarshal.GetValueRefOrAddDefault(_notedDays, (vinId, kind), out var exists);
+        if (exists && noted == day)
+        {
+            return;
+        }
+
+        if (_notedDays.Count > _options.VinCacheSize * 2)
+        {
+            _notedDays.Clear();
+        }
+
+        commands.NoteDay(vinId, kind, day);
+        _notedDays[(vinId, kind)] = day;
     }
 
     private long VinId(string vin, WriteCommands commands)
@@ -336,6 +364,7 @@ public sealed partial class SqliteVehicleStore
         private readonly NativeStatement _insertRaw;
         private readonly NativeStatement _insertVin;
         private readonly NativeStatement _selectVin;
+        private readonly NativeStatement _noteDay;
         private readonly System.Buffers.ArrayBufferWriter<byte> _detailBuffer = new(1024);
 
         public WriteCommands(SqliteConnection connection)
@@ -364,6 +393,15 @@ public sealed partial class SqliteVehicleStore
                 """);
             _insertVin = new NativeStatement(connection, "INSERT OR IGNORE INTO vin_keys (vin) VALUES (?1)");
             _selectVin = new NativeStatement(connection, "SELECT id FROM vin_keys WHERE vin = ?1");
+            _noteDay = new NativeStatement(connection, "INSERT OR IGNORE INTO vin_days (vin_id, kind, day) VALUES (?1, ?2, ?3)");
+        }
+
+        public void NoteDay(long vinId, int kind, long day)
+        {
+            _noteDay.Bind(1, vinId);
+            _noteDay.Bind(2, (long)kind);
+            _noteDay.Bind(3, day);
+            _noteDay.Execute();
         }
 
         public long GetOrCreateVinId(string vin)
@@ -462,6 +500,7 @@ public sealed partial class SqliteVehicleStore
             _insertRaw.Dispose();
             _insertVin.Dispose();
             _selectVin.Dispose();
+            _noteDay.Dispose();
         }
     }
 

@@ -356,6 +356,31 @@ public abstract class VehicleStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_terminal_clock_years_off_still_reads_back_in_order()
+    {
+        var badClock = new DateTimeOffset(2000, 1, 1, 0, 0, 5, TimeSpan.FromHours(8));
+        await Store.WriteAsync(new IngestBatch([Sample(Vin(1), Start, 2), Sample(Vin(1), badClock, 1)], [Frame(Vin(1), Start, 20, 1)]));
+        await Store.WriteAsync(new IngestBatch([Sample(Vin(1), Start.AddDays(400), 3)], [Frame(Vin(1), Start.AddDays(-4000), 20, 2)]));
+
+        var all = await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1) });
+        Assert.Equal([1.0, 2, 3], all.Items.Select(s => s.OdometerKm!.Value));
+        var newestFirst = await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1), Descending = true, Limit = 2 });
+        Assert.Equal([3.0, 2], newestFirst.Items.Select(s => s.OdometerKm!.Value));
+        var frames = await Store.GetRawFramesAsync(new RawFrameQuery { Vin = Vin(1) });
+        Assert.Equal([Start.AddDays(-4000), Start], frames.Items.Select(f => f.ReceivedAt));
+    }
+
+    [Fact]
+    public async Task Data_older_than_a_purge_cutoff_written_after_the_purge_is_readable()
+    {
+        await Store.WriteAsync(new IngestBatch([Sample(Vin(1), Start, 2), Sample(Vin(1), Start.AddDays(-10), 1)], []));
+        Assert.Equal(1, await Store.PurgeAsync(Start.AddDays(-1)));
+        await Store.WriteAsync(new IngestBatch([Sample(Vin(1), Start.AddDays(-10), 3) with { Kind = ReportKind.Reissue }], []));
+        var all = await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1) });
+        Assert.Equal([3.0, 2], all.Items.Select(s => s.OdometerKm!.Value));
+    }
+
+    [Fact]
     public async Task Raw_frames_spread_over_hours_page_in_receive_time_order()
     {
         var offsets = new[] { 7200, 0, 59, 60, 3599, 61 };

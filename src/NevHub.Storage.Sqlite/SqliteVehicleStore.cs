@@ -201,18 +201,23 @@ public sealed partial class SqliteVehicleStore : IVehicleStore
 
     private void ReturnReader(SqliteConnection connection)
     {
+        // Keep up to ReaderConnections idle; close the rest, and everything once the store is disposed.
         if (!_disposed && Interlocked.Increment(ref _idleReaderCount) <= _options.ReaderConnections)
         {
             _idleReaders.Add(connection);
             if (_disposed && _idleReaders.TryTake(out var late))
             {
-                late.Dispose();
+                late.Dispose(); // DisposeAsync ran while this was being returned
             }
 
             return;
         }
 
-        Interlocked.Decrement(ref _idleReaderCount);
+        if (!_disposed)
+        {
+            Interlocked.Decrement(ref _idleReaderCount);
+        }
+
         connection.Dispose();
     }
 

@@ -133,16 +133,24 @@ internal sealed class GbtTerminal
         {
             if (_state != State.Online && _stored.Count > 0)
             {
-                Disconnect(abort: true);
+                // Keep a connection that is still waiting for its login answer; start over only from a dead one.
                 while (_state != State.Online && !cancellationToken.IsCancellationRequested)
                 {
-                    await AdvanceSessionAsync(_vehicle.Now, cancellationToken).ConfigureAwait(false);
+                    if (_connection is { Broken: true })
+                    {
+                        Disconnect(abort: true);
+                    }
+
                     if (_state == State.Disconnected)
                     {
                         _retryAt = _vehicle.Now;
                     }
 
-                    await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                    await AdvanceSessionAsync(_vehicle.Now, cancellationToken).ConfigureAwait(false);
+                    if (_state != State.Online)
+                    {
+                        await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -217,7 +225,7 @@ internal sealed class GbtTerminal
             else if (now - _loginSentAt > _options.LoginTimeout && Stopwatch.GetElapsedTime(_loginSentTimestamp) > MinimumRealLoginWait)
             {
                 Interlocked.Increment(ref _counters.LoginTimeouts);
-                Disconnect(abort: true);
+                Disconnect(abort: false); // closed, not reset: the platform still reads the login, so serials have no gaps
                 _retryAt = now;
             }
         }

@@ -9,6 +9,8 @@ internal static class Program
         var root = new RootCommand("NevHub: new-energy vehicle, charge-point and battery-swap platform.")
         {
             ServeCommand.Create(),
+            DemoCommand.Create(),
+            SimulateCommand.Create(),
             DecodeCommand.Create(),
             Bench.BenchCommand.Create(),
         };

@@ -40,7 +40,11 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var app = NevHubHost.Build([.. parse.UnmatchedTokens], Overrides(parse));
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (!await HostStart.TryStartAsync(app, cancellationToken).ConfigureAwait(false))
+            {
+                return 1;
+            }
+
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         });

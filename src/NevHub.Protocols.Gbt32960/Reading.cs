@@ -29,8 +29,22 @@ public readonly struct Reading : IEquatable<Reading>
 
     public bool IsValid => Validity == Validity.Valid;
 
-    /// <summary>The engineering value, or null for a sentinel.</summary>
-    public double? Value => Validity == Validity.Valid ? (Raw * Scale) + Offset : null;
+    /// <summary>
+    /// The engineering value, or null for a sentinel. Rounded to the resolution's decimals, so 3316 × 0.001 is 3.316 and
+    /// not 3.3160000000000003.
+    /// </summary>
+    public double? Value => Validity == Validity.Valid ? Math.Round((Raw * Scale) + Offset, Decimals(Scale)) : null;
+
+    private static int Decimals(double scale) => Math.Abs(scale) switch
+    {
+        >= 1 => 0,
+        >= 0.1 => 1,
+        >= 0.01 => 2,
+        >= 0.001 => 3,
+        >= 0.0001 => 4,
+        >= 0.00001 => 5,
+        _ => 6,
+    };
 
     /// <summary>A BYTE reading.</summary>
     public static Reading Byte(byte raw, double scale = 1, double offset = 0) => new(raw, 1, scale, offset);

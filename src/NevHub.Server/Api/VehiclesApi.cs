@@ -27,9 +27,12 @@ public sealed record VehicleView(
     VehicleSample? Latest,
     VehicleSession? Session)
 {
-    public static VehicleView Of(Vehicle v, VehicleLiveState? live) => new(
+    /// <param name="v">The registration.</param>
+    /// <param name="live">Its live state, if any.</param>
+    /// <param name="withDetail">Include the latest frame's cells, probes and motors (one vehicle), or not (lists).</param>
+    public static VehicleView Of(Vehicle v, VehicleLiveState? live, bool withDetail = true) => new(
         v.Vin, v.Maker, v.Model, v.Class, v.BatteryCapacityKwh, v.Chemistry, v.Plate, v.AutoRegistered, v.RegisteredAt,
-        live?.Online ?? false, live?.LastSeen, live?.Latest, live?.Session);
+        live?.Online ?? false, live?.LastSeen, withDetail || live?.Latest is null ? live?.Latest : live.Latest with { Detail = null }, live?.Session);
 }
 
 public sealed record RawFrameView(DateTimeOffset ReceivedAt, DateTimeOffset? SampleTime, TelemetryProtocol Protocol, int Command, string Hex);
@@ -99,7 +102,7 @@ public static class VehiclesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = [ex.Message] });
         }
 
-        var views = page.Items.Select(v => VehicleView.Of(v, twin.Get(v.Vin)));
+        var views = page.Items.Select(v => VehicleView.Of(v, twin.Get(v.Vin), withDetail: false));
         if (online is { } wanted)
         {
             views = views.Where(v => v.Online == wanted);

@@ -62,6 +62,18 @@ public sealed partial class RetentionService : BackgroundService
         }
 
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), _clock);
+        try
+        {
+            await RunAsync(timer, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task RunAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try

@@ -141,7 +141,8 @@ internal sealed class GbtTerminal
                         Disconnect(abort: true);
                     }
 
-                    if (_state == State.Disconnected)
+                    var retry = _state == State.Disconnected;
+                    if (retry)
                     {
                         _retryAt = _vehicle.Now;
                     }
@@ -149,7 +150,8 @@ internal sealed class GbtTerminal
                     await AdvanceSessionAsync(_vehicle.Now, cancellationToken).ConfigureAwait(false);
                     if (_state != State.Online)
                     {
-                        await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                        // Poll for the connection / login answer; after a failed attempt, wait a little longer.
+                        await Task.Delay(retry ? 250 : 5, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }

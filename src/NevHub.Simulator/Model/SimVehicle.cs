@@ -77,6 +77,8 @@ public sealed class SimVehicle
     private double _motorTemp;
     private double _controllerTemp;
     private GeoPoint _position;
+    private double _lastTractionW;
+    private double _lastForce;
 
     // Faults and alarms.
     private double _hotSpot;
@@ -651,9 +653,6 @@ public sealed class SimVehicle
         _netEnergyJ += voltage * current;
         return (current, voltage, current * current * r);
     }
-
-    private double _lastTractionW;
-    private double _lastForce;
 
     private void Thermal(Motion m, double heatW, double ambient)
     {

@@ -7,7 +7,8 @@ public sealed record VehicleCsvError(int Line, string Message);
 
 /// <summary>
 /// Reads vehicle registrations from CSV: a header line naming the columns (any order, case-insensitive)
-/// <c>vin,maker,model,class,battery_kwh,chemistry,plate</c>; vin and maker are required. Fields may be quoted.
+/// <c>vin,maker,model,class,battery_kwh,chemistry,plate,terminal_phone</c>; vin and maker are required. Fields may be quoted.
+/// <c>terminal_phone</c> binds a JT/T 808 tracker (1–20 hex digits, normalised by <see cref="TerminalPhoneNumber"/>).
 /// </summary>
 public static class VehicleCsv
 {
@@ -29,6 +30,7 @@ public static class VehicleCsv
         int Column(string name) => columns.IndexOf(name);
         var (vin, maker, model, cls, kwh, chem, plate) =
             (Column("vin"), Column("maker"), Column("model"), Column("class"), Column("battery_kwh"), Column("chemistry"), Column("plate"));
+        var terminal = Column("terminal_phone");
         if (vin < 0 || maker < 0)
         {
             errors.Add(new VehicleCsvError(1, "the header must name the columns 'vin' and 'maker'"));
@@ -53,6 +55,7 @@ public static class VehicleCsv
                 Maker = Field(maker),
                 Model = Field(model),
                 Plate = Field(plate) is { Length: > 0 } p ? p : null,
+                TerminalPhone = Field(terminal),
                 RegisteredAt = now,
             };
             var problem = Validate(vehicle);
@@ -122,6 +125,11 @@ public static class VehicleCsv
         if (vehicle.Model.Length > 128 || (vehicle.Plate?.Length ?? 0) > 32)
         {
             return "model (128) or plate (32) is too long";
+        }
+
+        if (vehicle.TerminalPhone is { } phone && !TerminalPhoneNumber.IsValid(phone))
+        {
+            return $"terminal_phone '{phone}' must be 1 to {TerminalPhoneNumber.MaxDigits} digits";
         }
 
         return double.IsFinite(vehicle.BatteryCapacityKwh) && vehicle.BatteryCapacityKwh >= 0 && vehicle.BatteryCapacityKwh < 10_000

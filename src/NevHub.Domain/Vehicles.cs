@@ -53,8 +53,54 @@ public sealed record Vehicle
     /// <summary>Licence plate, when known.</summary>
     public string? Plate { get; init; }
 
+    /// <summary>
+    /// The JT/T 808 terminal (tracker) bound to this vehicle: its phone number as the header carries it, normalised by
+    /// <see cref="TerminalPhoneNumber.Normalize"/> (12 digits when the number fits, else 20; lower-case hex). Null when none.
+    /// </summary>
+    public string? TerminalPhone
+    {
+        get => _terminalPhone;
+        init => _terminalPhone = TerminalPhoneNumber.Normalize(value);
+    }
+
+    private readonly string? _terminalPhone;
+
     /// <summary>True when the vehicle registered itself on first login (the registration policy allowed it).</summary>
     public bool AutoRegistered { get; init; }
 
     public DateTimeOffset RegisteredAt { get; init; }
+}
+
+/// <summary>
+/// The canonical form of a JT/T 808 terminal phone number (the BCD terminal number of the message header). The same SIM
+/// travels as 12 digits in 2011/2013 headers and as 20 digits in 2019 headers, left-padded with zeros; some devices put an
+/// IMEI or a vendor id with hex nibbles there. Canonical: lower-case hex digits, leading zeros dropped down to 12 digits,
+/// so <c>013808358246</c>, <c>13808358246</c> and <c>00000000013808358246</c> are all <c>013808358246</c>; a number with
+/// more than 12 significant digits is padded to 20.
+/// </summary>
+public static class TerminalPhoneNumber
+{
+    public const int MaxDigits = 20;
+
+    /// <summary>True for 1 to 20 hex digits (0-9, a-f, A-F).</summary>
+    public static bool IsValid(string? text) =>
+        text is { Length: > 0 and <= MaxDigits } && text.All(char.IsAsciiHexDigit);
+
+    /// <summary>The canonical form, or the input unchanged (trimmed; empty becomes null) when it is not a valid number, so validation can report it.</summary>
+    public static string? Normalize(string? text)
+    {
+        var trimmed = text?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        if (!IsValid(trimmed))
+        {
+            return trimmed;
+        }
+
+        var significant = trimmed.TrimStart('0').ToLowerInvariant();
+        return significant.PadLeft(significant.Length <= 12 ? 12 : MaxDigits, '0');
+    }
 }

@@ -35,6 +35,7 @@ public sealed class VehicleRegistry
     private readonly RegistryOptions _options;
     private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, Vehicle> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _vinByTerminal = new(StringComparer.Ordinal);
 
     public VehicleRegistry(IVehicleStore store, Microsoft.Extensions.Options.IOptions<RegistryOptions> options, TimeProvider clock)
     {
@@ -85,6 +86,36 @@ public sealed class VehicleRegistry
             _cache[vin] = stored;
         }
 
+        return stored;
+    }
+
+    /// <summary>
+    /// The vehicle bound to a JT/T 808 terminal phone (any written form; see <see cref="TerminalPhoneNumber"/>), or null.
+    /// Cached: a hit is trusted only while the cached vehicle still carries that phone, so a re-binding through
+    /// <see cref="RegisterAsync"/> is seen at once.
+    /// </summary>
+    public async ValueTask<Vehicle?> FindByTerminalAsync(string terminalPhone, CancellationToken cancellationToken)
+    {
+        var phone = TerminalPhoneNumber.Normalize(terminalPhone);
+        if (phone is null || !TerminalPhoneNumber.IsValid(phone))
+        {
+            return null;
+        }
+
+        if (_vinByTerminal.TryGetValue(phone, out var vin) && _cache.TryGetValue(vin, out var cached) && cached.TerminalPhone == phone)
+        {
+            return cached;
+        }
+
+        var stored = await _store.GetVehicleByTerminalAsync(phone, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            _vinByTerminal.TryRemove(phone, out _);
+            return null;
+        }
+
+        _cache[stored.Vin] = stored;
+        _vinByTerminal[phone] = stored.Vin;
         return stored;
     }
 

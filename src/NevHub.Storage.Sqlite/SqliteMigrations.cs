@@ -142,6 +142,10 @@ internal static class SqliteMigrations
                 PRIMARY KEY (vin_id, kind, day)
             ) WITHOUT ROWID;
             """),
+        (2, "JT/T 808 terminal binding: vehicles.terminal_phone", """
+            ALTER TABLE vehicles ADD COLUMN terminal_phone TEXT;
+            CREATE UNIQUE INDEX vehicles_terminal_phone ON vehicles (terminal_phone) WHERE terminal_phone IS NOT NULL;
+            """),
     ];
 
     public static int LatestVersion => Steps[^1].Version;

@@ -56,7 +56,7 @@ public sealed partial class SqliteVehicleStore
         """;
 
     private const string VehicleSelect =
-        "SELECT vin, maker, model, class, battery_capacity_kwh, chemistry, plate, auto_registered, registered_at FROM vehicles";
+        "SELECT vin, maker, model, class, battery_capacity_kwh, chemistry, plate, auto_registered, registered_at, terminal_phone FROM vehicles";
 
     private const string SessionSelect =
         "SELECT session_id, vin, protocol, login_at, remote_endpoint, login_serial, iccid, pack_codes, logout_at, end_reason FROM sessions";
@@ -69,6 +69,18 @@ public sealed partial class SqliteVehicleStore
         using var command = lease.Connection.CreateCommand();
         command.CommandText = VehicleSelect + " WHERE vin = $vin";
         command.Parameters.AddWithValue("$vin", vin);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadVehicle(reader) : null;
+    }
+
+    public async Task<Vehicle?> GetVehicleByTerminalAsync(string terminalPhone, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(terminalPhone);
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = RentReader();
+        using var command = lease.Connection.CreateCommand();
+        command.CommandText = VehicleSelect + " WHERE terminal_phone = $phone";
+        command.Parameters.AddWithValue("$phone", TerminalPhoneNumber.Normalize(terminalPhone) ?? "");
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadVehicle(reader) : null;
     }
@@ -391,6 +403,7 @@ public sealed partial class SqliteVehicleStore
         Plate = reader.IsDBNull(6) ? null : reader.GetString(6),
         AutoRegistered = reader.GetBoolean(7),
         RegisteredAt = Time(reader.GetInt64(8)),
+        TerminalPhone = reader.IsDBNull(9) ? null : reader.GetString(9),
     };
 
     private static VehicleSample ReadSample(SqliteDataReader r, string vin) => new()

@@ -68,15 +68,29 @@ public sealed partial class SqliteVehicleStore
             exists.Parameters.AddWithValue("$vin", vehicle.Vin);
             var isNew = exists.ExecuteScalar() is null;
 
+            if (vehicle.TerminalPhone is { } phone)
+            {
+                using var holder = _writer.CreateCommand();
+                holder.Transaction = transaction;
+                holder.CommandText = "SELECT vin FROM vehicles WHERE terminal_phone = $phone AND vin <> $vin";
+                holder.Parameters.AddWithValue("$phone", phone);
+                holder.Parameters.AddWithValue("$vin", vehicle.Vin);
+                if (holder.ExecuteScalar() is string other)
+                {
+                    throw new TerminalPhoneConflictException(phone, vehicle.Vin, other);
+                }
+            }
+
             using var upsert = _writer.CreateCommand();
             upsert.Transaction = transaction;
             upsert.CommandText = """
-                INSERT INTO vehicles (vin, maker, model, class, battery_capacity_kwh, chemistry, plate, auto_registered, registered_at)
-                VALUES ($vin, $maker, $model, $class, $capacity, $chemistry, $plate, $auto, $registered)
+                INSERT INTO vehicles (vin, maker, model, class, battery_capacity_kwh, chemistry, plate, auto_registered, registered_at, terminal_phone)
+                VALUES ($vin, $maker, $model, $class, $capacity, $chemistry, $plate, $auto, $registered, $terminal)
                 ON CONFLICT (vin) DO UPDATE SET
                     maker = excluded.maker, model = excluded.model, class = excluded.class,
                     battery_capacity_kwh = excluded.battery_capacity_kwh, chemistry = excluded.chemistry, plate = excluded.plate,
-                    auto_registered = excluded.auto_registered, registered_at = excluded.registered_at
+                    auto_registered = excluded.auto_registered, registered_at = excluded.registered_at,
+                    terminal_phone = excluded.terminal_phone
                 """;
             upsert.Parameters.AddWithValue("$vin", vehicle.Vin);
             upsert.Parameters.AddWithValue("$maker", vehicle.Maker);
@@ -87,6 +101,7 @@ public sealed partial class SqliteVehicleStore
             upsert.Parameters.AddWithValue("$plate", (object?)vehicle.Plate ?? DBNull.Value);
             upsert.Parameters.AddWithValue("$auto", vehicle.AutoRegistered);
             upsert.Parameters.AddWithValue("$registered", Ticks(vehicle.RegisteredAt));
+            upsert.Parameters.AddWithValue("$terminal", (object?)vehicle.TerminalPhone ?? DBNull.Value);
             upsert.ExecuteNonQuery();
             transaction.Commit();
             return isNew;

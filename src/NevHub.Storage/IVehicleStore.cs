@@ -11,10 +11,17 @@ public interface IVehicleStore : IAsyncDisposable
     /// <summary>Creates or upgrades the schema. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts or updates a vehicle by VIN. Returns true when it was new.</summary>
+    /// <summary>Inserts or updates a vehicle by VIN. Returns true when it was new. Throws <see cref="TerminalPhoneConflictException"/> when its terminal phone is bound to another vehicle.</summary>
     Task<bool> UpsertVehicleAsync(Vehicle vehicle, CancellationToken cancellationToken = default);
 
     Task<Vehicle?> GetVehicleAsync(string vin, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The vehicle bound to a JT/T 808 terminal, by its phone number in canonical form (<see cref="TerminalPhoneNumber.Normalize"/>;
+    /// the argument is normalised first). A phone is bound to at most one vehicle: <see cref="UpsertVehicleAsync"/> throws
+    /// <see cref="TerminalPhoneConflictException"/> when another vehicle already holds it.
+    /// </summary>
+    Task<Vehicle?> GetVehicleByTerminalAsync(string terminalPhone, CancellationToken cancellationToken = default);
 
     Task<Page<Vehicle>> ListVehiclesAsync(VehicleQuery query, CancellationToken cancellationToken = default);
 

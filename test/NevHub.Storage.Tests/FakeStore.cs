@@ -71,6 +71,9 @@ internal sealed class FakeStore : IVehicleStore
 
     public Task<Vehicle?> GetVehicleAsync(string vin, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public Task<Vehicle?> GetVehicleByTerminalAsync(string terminalPhone, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
     public Task<Page<Vehicle>> ListVehiclesAsync(VehicleQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task SaveSessionAsync(VehicleSession session, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -28,14 +28,14 @@ public sealed class SqliteVehicleStoreTests : VehicleStoreContractTests
     {
         var store = (SqliteVehicleStore)Store;
         Assert.Equal(Path.Combine(_directory, "store.db"), store.DatabasePath);
-        Assert.Equal(1, await store.GetSchemaVersionAsync());
+        Assert.Equal(2, await store.GetSchemaVersionAsync());
         await using var connection = new SqliteConnection($"Data Source={store.DatabasePath};Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT count(*) FROM schema_version";
-        Assert.Equal(1L, (long?)await command.ExecuteScalarAsync());
+        Assert.Equal(2L, (long?)await command.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -73,6 +73,45 @@ public abstract class VehicleStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vehicle_is_found_by_its_terminal_phone_in_any_of_its_written_forms()
+    {
+        var vehicle = Vehicle(11) with { TerminalPhone = "13808358246" };
+        Assert.Equal("013808358246", vehicle.TerminalPhone);
+        await Store.UpsertVehicleAsync(vehicle);
+        await Store.UpsertVehicleAsync(Vehicle(12));
+
+        Assert.Equal(vehicle, await Store.GetVehicleByTerminalAsync("013808358246"));
+        Assert.Equal(vehicle, await Store.GetVehicleByTerminalAsync("00000000013808358246"));
+        Assert.Equal(vehicle, await Store.GetVehicleByTerminalAsync("13808358246"));
+        Assert.Null(await Store.GetVehicleByTerminalAsync("013808358247"));
+        Assert.Null((await Store.GetVehicleAsync(Vin(12)))!.TerminalPhone);
+
+        await ReopenAsync();
+        Assert.Equal(vehicle.Vin, (await Store.GetVehicleByTerminalAsync("013808358246"))?.Vin);
+    }
+
+    [Fact]
+    public async Task A_terminal_phone_moves_with_an_update_and_is_bound_to_one_vehicle_only()
+    {
+        await Store.UpsertVehicleAsync(Vehicle(21) with { TerminalPhone = "4F07788EF676" });
+        Assert.Equal(Vin(21), (await Store.GetVehicleByTerminalAsync("4f07788ef676"))?.Vin);
+
+        var taken = await Assert.ThrowsAsync<TerminalPhoneConflictException>(
+            () => Store.UpsertVehicleAsync(Vehicle(22) with { TerminalPhone = "4f07788ef676" }));
+        Assert.Equal(Vin(21), taken.OtherVin);
+        Assert.Null(await Store.GetVehicleAsync(Vin(22)));
+
+        // Unbinding frees the phone; another vehicle may then take it. Many vehicles may have none.
+        await Store.UpsertVehicleAsync(Vehicle(21) with { TerminalPhone = null });
+        await Store.UpsertVehicleAsync(Vehicle(23));
+        Assert.Null(await Store.GetVehicleByTerminalAsync("4f07788ef676"));
+        await Store.UpsertVehicleAsync(Vehicle(22) with { TerminalPhone = "4f07788ef676" });
+        Assert.Equal(Vin(22), (await Store.GetVehicleByTerminalAsync("4f07788ef676"))?.Vin);
+        await Store.UpsertVehicleAsync(Vehicle(22) with { TerminalPhone = "4f07788ef676", Model = "again" });
+        Assert.Equal("again", (await Store.GetVehicleByTerminalAsync("4f07788ef676"))?.Model);
+    }
+
+    [Fact]
     public async Task An_unknown_vehicle_is_null_and_has_no_data()
     {
         Assert.Null(await Store.GetVehicleAsync("NOPE"));

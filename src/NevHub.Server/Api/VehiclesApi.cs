@@ -52,7 +52,7 @@ public static class VehiclesApi
         api.MapGet("/{vin}", GetVehicle).WithName("GetVehicle").WithSummary("One vehicle with its live state.");
         api.MapPost("/", RegisterVehicle).WithName("RegisterVehicle").WithSummary("Register or update a vehicle (admin, operator).");
         api.MapPost("/import", ImportVehicles).WithName("ImportVehicles")
-            .WithSummary("Register vehicles from CSV: vin,maker,model,class,battery_kwh,chemistry,plate (admin, operator).")
+            .WithSummary("Register vehicles from CSV: vin,maker,model,class,battery_kwh,chemistry,plate,terminal_phone (admin, operator).")
             .Accepts<string>("text/csv");
         api.MapGet("/{vin}/samples", GetSamples).WithName("GetSamples").WithSummary("A vehicle's samples over a time range, paged.");
         api.MapGet("/{vin}/frames", GetRawFrames).WithName("GetRawFrames").WithSummary("A vehicle's raw frames (hex) over a time range, paged.");
@@ -139,7 +139,16 @@ public static class VehiclesApi
 
         var existing = await store.GetVehicleAsync(vehicle.Vin, cancellationToken).ConfigureAwait(false);
         vehicle = vehicle with { RegisteredAt = existing?.RegisteredAt ?? clock.GetUtcNow(), AutoRegistered = false };
-        var created = await registry.RegisterAsync(vehicle, cancellationToken).ConfigureAwait(false);
+        bool created;
+        try
+        {
+            created = await registry.RegisterAsync(vehicle, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TerminalPhoneConflictException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["terminalPhone"] = [ex.Message] });
+        }
+
         var view = VehicleView.Of(vehicle, twin.Get(vehicle.Vin));
         return created ? TypedResults.Created($"/api/vehicles/{Uri.EscapeDataString(vehicle.Vin)}", view) : TypedResults.Ok(view);
     }
@@ -165,17 +174,29 @@ public static class VehiclesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["the CSV is larger than 16 MiB"] });
         }
 
-        var (vehicles, errors) = VehicleCsv.Parse(new StringReader(text), clock.GetUtcNow());
+        var (vehicles, parseErrors) = VehicleCsv.Parse(new StringReader(text), clock.GetUtcNow());
+        var errors = parseErrors.ToList();
         var created = 0;
+        var imported = 0;
         foreach (var vehicle in vehicles)
         {
-            if (await registry.RegisterAsync(vehicle, cancellationToken).ConfigureAwait(false))
+            try
             {
-                created++;
+                if (await registry.RegisterAsync(vehicle, cancellationToken).ConfigureAwait(false))
+                {
+                    created++;
+                }
+
+                imported++;
+            }
+            catch (TerminalPhoneConflictException ex)
+            {
+                // Line 0: the conflict is between rows or with the registry, not a parse error of one line.
+                errors.Add(new VehicleCsvError(0, ex.Message));
             }
         }
 
-        return TypedResults.Ok(new ImportResult(vehicles.Count, created, errors));
+        return TypedResults.Ok(new ImportResult(imported, created, errors));
     }
 
     private static async Task<Results<Ok<Page<VehicleSample>>, NotFound, ValidationProblem>> GetSamples(

@@ -201,16 +201,27 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            var error = new StoreWriteAbortedException();
-            foreach (var pending in group)
-            {
-                pending.TrySetException(error);
-            }
+            FailPending(group, new StoreWriteAbortedException());
+        }
+        catch (Exception ex)
+        {
+            // Only a bug (e.g. an OnWriteError callback that throws) gets here: stop accepting records and fail everything
+            // pending, so no producer waits forever and none acknowledges what is not durable.
+            _queue.Writer.TryComplete(ex);
+            FailPending(group, new StoreWriteAbortedException("The group-commit writer failed; the records were not acknowledged.", ex));
+        }
+    }
 
-            while (reader.TryRead(out var pending))
-            {
-                pending.TrySetException(error);
-            }
+    private void FailPending(List<Pending> group, Exception error)
+    {
+        foreach (var pending in group)
+        {
+            pending.TrySetException(error);
+        }
+
+        while (_queue.Reader.TryRead(out var pending))
+        {
+            pending.TrySetException(error);
         }
     }
 

@@ -152,6 +152,18 @@ public sealed class GroupCommitWriterTests
     }
 
     [Fact]
+    public async Task A_throwing_error_callback_fails_the_producers_instead_of_hanging_them()
+    {
+        var store = new FakeStore { FailForever = true };
+        var options = Fast();
+        options.OnWriteError = (_, _) => throw new InvalidOperationException("logger broke");
+        await using var writer = new GroupCommitWriter(store, options);
+        var error = await Assert.ThrowsAsync<StoreWriteAbortedException>(() => writer.EnqueueAsync(S(1)).AsTask());
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.EnqueueAsync(S(2)).AsTask());
+    }
+
+    [Fact]
     public async Task Metrics_count_batches_records_and_duplicates()
     {
         using var factory = new TestMeterFactory();

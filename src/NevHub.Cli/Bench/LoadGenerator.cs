@@ -32,7 +32,8 @@ internal sealed class LoadGenerator : IAsyncDisposable
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                // A small send buffer keeps what sits in the kernel after the run (and so the drain) short.
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = 32 * 1024 };
                 await socket.ConnectAsync(_target, cancellationToken).ConfigureAwait(false);
                 await socket.SendAsync(FrameTemplate.Login(vin, 1), cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _loginFrames);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NevHub.Gateways.Gbt32960;
+using NevHub.Gateways.Jt808;
 
 namespace NevHub.Gateways;
 
@@ -16,9 +17,14 @@ public sealed class GatewayEndpoints
 
     internal ListenOptions? Gbt32960Listen { get; set; }
 
+    internal ListenOptions? Jt808Listen { get; set; }
+
     internal List<ListenOptions> HttpListens { get; } = [];
 
     public int Gbt32960Port => (Gbt32960Listen?.EndPoint as IPEndPoint)?.Port ?? 0;
+
+    /// <summary>The bound JT/T 808 port; 0 when that gateway is disabled.</summary>
+    public int Jt808Port => (Jt808Listen?.EndPoint as IPEndPoint)?.Port ?? 0;
 
     /// <summary>The bound HTTP port (the first HTTP endpoint), also when port 0 was asked for.</summary>
     public int HttpPort => HttpListens.Select(l => (l.EndPoint as IPEndPoint)?.Port ?? 0).FirstOrDefault();
@@ -30,6 +36,7 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddNevHubGateways(this IServiceCollection services)
     {
         services.AddOptions<Gbt32960GatewayOptions>().BindConfiguration(Gbt32960GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddNevHubJt808Gateway();
         services.AddSingleton<ConnectedVehicles>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayEndpoints>();
@@ -79,6 +86,8 @@ public static class GatewayServiceCollectionExtensions
                     endpoints.Gbt32960Listen = listen;
                 });
             }
+
+            Jt808Gateway.Listen(kestrel, services, endpoints);
         });
     }
 }

@@ -47,6 +47,9 @@ public sealed class VehicleRegistry
 
     public RegistrationPolicy Policy => _options.Policy;
 
+    /// <summary>Maker (tenant) given to vehicles registered automatically.</summary>
+    public string AutoRegisterMaker => _options.AutoRegisterMaker;
+
     /// <summary>The registered vehicle, registering it first when the policy allows; null when the login must be refused.</summary>
     public async ValueTask<Vehicle?> ResolveForLoginAsync(string vin, VehicleClass defaultClass, CancellationToken cancellationToken)
     {

@@ -297,7 +297,7 @@ public sealed partial class SqliteVehicleStore
                     ReceivedAt = Time(lastTime),
                     Protocol = (TelemetryProtocol)reader.GetInt32(2),
                     Command = reader.GetInt32(3),
-                    SampleTime = reader.IsDBNull(4) ? null : Time(reader.GetInt64(4)),
+                    SampleTime = reader.IsDBNull(4) ? null : DeviceTime(reader.GetInt64(4)),
                     Bytes = reader.GetFieldValue<byte[]>(5),
                 });
             }
@@ -409,7 +409,7 @@ public sealed partial class SqliteVehicleStore
     private static VehicleSample ReadSample(SqliteDataReader r, string vin) => new()
     {
         Vin = vin,
-        SampleTime = Time(r.GetInt64(0)),
+        SampleTime = DeviceTime(r.GetInt64(0)),
         ReceivedAt = Time(r.GetInt64(2)),
         Protocol = (TelemetryProtocol)r.GetInt32(3),
         Kind = (ReportKind)r.GetInt32(4),

@@ -1,0 +1,41 @@
+using NevHub.Storage.Analytics;
+
+namespace NevHub.Processing.Analytics;
+
+/// <summary>
+/// Where analytics processors hand their results. Every call returns at once (the lane never waits for I/O); the
+/// implementation coalesces changes by natural key and writes them in the background (<see cref="AnalyticsWriter"/>).
+/// </summary>
+public interface IAnalyticsSink
+{
+    void UpsertTrip(Trip trip);
+
+    void DeleteTrip(string vin, DateTimeOffset start);
+
+    void UpsertCharge(ChargeSession session);
+
+    void DeleteCharge(string vin, DateTimeOffset start);
+
+    /// <param name="episode">The episode.</param>
+    /// <param name="becameSerious">True the first time this episode reaches the webhook level (notify once).</param>
+    void UpsertAlarm(AlarmEpisode episode, bool becameSerious);
+
+    void DeleteAlarm(string id);
+
+    void RecordQuality(string vin, DateOnly day, in QualityObservation observation);
+}
+
+/// <summary>What one received sample says about data quality.</summary>
+public readonly record struct QualityObservation(
+    bool Duplicate,
+    bool Reissue,
+    double LatencySeconds,
+    double? ClockDriftSeconds,
+    bool ClockDriftViolation,
+    double CoveredSeconds,
+    double ExpectedFrames,
+    bool OdometerJump,
+    bool SocJump,
+    bool PositionJump,
+    NevHub.Domain.SampleField Invalid,
+    NevHub.Domain.SampleField Abnormal);

@@ -13,80 +13,41 @@ public static class Gbt32960SampleMapper
     {
         ArgumentNullException.ThrowIfNull(report);
         var masks = new Masks();
-        var sample = new VehicleSample
-        {
-            Vin = vin,
-            SampleTime = report.Time,
-            ReceivedAt = receivedAt,
-            Protocol = version == Gbt32960Version.V2016 ? TelemetryProtocol.Gbt32960V2016 : TelemetryProtocol.Gbt32960V2025,
-            Kind = reissue ? ReportKind.Reissue : ReportKind.Realtime,
-        };
+        var is2016 = version == Gbt32960Version.V2016;
 
-        var cellVoltages = new List<PackCellVoltages>();
-        var temperatures = new List<PackTemperatures>();
-        var motors = new List<MotorReading>();
-        var faults = new List<string>();
+        // Collected block by block, then built once: a report is mapped on the hot path of every frame.
+        VehicleBlock? vehicle = null;
+        PositionBlock? position = null;
+        ExtremesBlock? extremes = null;
+        AlarmBlock? alarm = null;
+        List<PackCellVoltages>? cellVoltages = null;
+        List<PackTemperatures>? temperatures = null;
+        List<MotorReading>? motors = null;
+        List<string>? faults = null;
 
         foreach (var block in report.Blocks)
         {
             switch (block)
             {
                 case VehicleBlock v:
-                    sample = sample with
-                    {
-                        VehicleState = masks.Enum<VehicleRunState>(v.VehicleState, 3, SampleField.VehicleState),
-                        Charging = masks.Enum<ChargingState>(v.ChargingState, 4, SampleField.ChargingState),
-                        Mode = masks.Enum<RunMode>(v.RunMode, 3, SampleField.RunMode),
-                        SpeedKmh = masks.Value(v.SpeedKmh, SampleField.Speed),
-                        OdometerKm = masks.Value(v.OdometerKm, SampleField.Odometer),
-                        PackVoltageV = masks.Value(v.VoltageV, SampleField.PackVoltage),
-                        PackCurrentA = masks.Value(v.CurrentA, SampleField.PackCurrent),
-                        SocPercent = masks.Value(v.SocPct, SampleField.Soc),
-                        DcDcWorking = masks.Enum<DcDc>(v.DcDcState, 2, SampleField.DcDc) is { } dcdc ? dcdc == DcDc.Working : null,
-                        Gear = MapGear(v, masks),
-                        InsulationKohm = masks.Value(v.InsulationKohm, SampleField.Insulation),
-                        AcceleratorPercent = version == Gbt32960Version.V2016 ? masks.Value(v.AcceleratorPct, SampleField.Accelerator) : null,
-                        BrakePercent = version == Gbt32960Version.V2016 ? masks.Value(v.BrakePct, SampleField.Brake) : null,
-                    };
+                    vehicle = v;
                     break;
-
                 case PositionBlock p:
-                    var lon = masks.Value(p.LongitudeDeg, SampleField.Position);
-                    var lat = masks.Value(p.LatitudeDeg, SampleField.Position);
-                    sample = sample with
-                    {
-                        Longitude = lat is null ? null : lon,
-                        Latitude = lon is null ? null : lat,
-                        PositionValid = p.HasFix && lon is not null && lat is not null,
-                        Coordinates = version == Gbt32960Version.V2016
-                            ? CoordinateSystem.Wgs84
-                            : p.CoordinateSystem switch { 2 => CoordinateSystem.Gcj02, 3 => CoordinateSystem.Other, _ => CoordinateSystem.Wgs84 },
-                    };
+                    position = p;
                     break;
-
                 case ExtremesBlock e:
-                    sample = sample with
-                    {
-                        MaxCellVoltageV = masks.Value(e.MaxCellVoltageV, SampleField.MaxCellVoltage),
-                        MinCellVoltageV = masks.Value(e.MinCellVoltageV, SampleField.MinCellVoltage),
-                        MaxTemperatureC = masks.Value(e.MaxTemperatureC, SampleField.MaxTemperature),
-                        MinTemperatureC = masks.Value(e.MinTemperatureC, SampleField.MinTemperature),
-                    };
+                    extremes = e;
                     break;
-
                 case AlarmBlock a:
-                    sample = sample with
-                    {
-                        AlarmLevel = masks.Value(a.LevelReading, SampleField.AlarmLevel) is { } level ? (int)level : null,
-                        AlarmFlags = a.Flags,
-                    };
+                    alarm = a;
+                    faults ??= [];
                     AddFaults(faults, a.BatteryFaults);
                     AddFaults(faults, a.MotorFaults);
                     AddFaults(faults, a.EngineFaults);
                     AddFaults(faults, a.OtherFaults);
                     break;
-
                 case CellVoltagesBlock c:
+                    cellVoltages ??= [];
                     foreach (var pack in c.Packs.Items)
                     {
                         var cells = new double?[pack.Cells.Count];
@@ -96,17 +57,13 @@ public static class Gbt32960SampleMapper
                         }
 
                         cellVoltages.Add(new PackCellVoltages(
-                            pack.Number,
-                            pack.VoltageV.Value,
-                            pack.CurrentA.Value,
-                            version == Gbt32960Version.V2016 ? pack.TotalCells : cells.Length,
-                            version == Gbt32960Version.V2016 ? pack.FirstIndex : 1,
-                            cells));
+                            pack.Number, pack.VoltageV.Value, pack.CurrentA.Value,
+                            is2016 ? pack.TotalCells : cells.Length, is2016 ? pack.FirstIndex : 1, cells));
                     }
 
                     break;
-
                 case TemperaturesBlock t:
+                    temperatures ??= [];
                     foreach (var pack in t.Packs.Items)
                     {
                         var probes = new double?[pack.Probes.Count];
@@ -119,8 +76,8 @@ public static class Gbt32960SampleMapper
                     }
 
                     break;
-
                 case DriveMotorsBlock d:
+                    motors ??= [];
                     foreach (var m in d.Motors.Items)
                     {
                         motors.Add(new MotorReading(
@@ -130,42 +87,99 @@ public static class Gbt32960SampleMapper
                             m.SpeedRpm.Value,
                             m.TorqueNm.Value,
                             m.TemperatureC.Value,
-                            version == Gbt32960Version.V2016 ? m.ControllerVoltageV.Value : null,
-                            version == Gbt32960Version.V2016 ? m.ControllerCurrentA.Value : null));
+                            is2016 ? m.ControllerVoltageV.Value : null,
+                            is2016 ? m.ControllerCurrentA.Value : null));
                     }
 
                     break;
             }
         }
 
+        double? lon = null, lat = null;
+        if (position is not null)
+        {
+            lon = masks.Value(position.LongitudeDeg, SampleField.Position);
+            lat = masks.Value(position.LatitudeDeg, SampleField.Position);
+            if (lon is null || lat is null)
+            {
+                (lon, lat) = (null, null);
+            }
+        }
+
+        double? maxCell = null, minCell = null, maxTemp = null, minTemp = null;
+        if (extremes is not null)
+        {
+            maxCell = masks.Value(extremes.MaxCellVoltageV, SampleField.MaxCellVoltage);
+            minCell = masks.Value(extremes.MinCellVoltageV, SampleField.MinCellVoltage);
+            maxTemp = masks.Value(extremes.MaxTemperatureC, SampleField.MaxTemperature);
+            minTemp = masks.Value(extremes.MinTemperatureC, SampleField.MinTemperature);
+        }
+
         // 2025 has no extremes block: derive the extremes from the lists, as 2016 terminals report them.
-        if (sample.MaxCellVoltageV is null && !masks.Has(SampleField.MaxCellVoltage) && cellVoltages.Count > 0)
+        if (maxCell is null && !masks.Has(SampleField.MaxCellVoltage) && cellVoltages is not null)
         {
-            var all = cellVoltages.SelectMany(p => p.CellsV).Where(v => v is not null).Select(v => v!.Value).ToList();
-            if (all.Count > 0)
-            {
-                sample = sample with { MaxCellVoltageV = all.Max(), MinCellVoltageV = all.Min() };
-            }
+            (maxCell, minCell) = Range(cellVoltages.SelectMany(p => p.CellsV));
         }
 
-        if (sample.MaxTemperatureC is null && !masks.Has(SampleField.MaxTemperature) && temperatures.Count > 0)
+        if (maxTemp is null && !masks.Has(SampleField.MaxTemperature) && temperatures is not null)
         {
-            var all = temperatures.SelectMany(p => p.ProbesC).Where(v => v is not null).Select(v => v!.Value).ToList();
-            if (all.Count > 0)
-            {
-                sample = sample with { MaxTemperatureC = all.Max(), MinTemperatureC = all.Min() };
-            }
+            (maxTemp, minTemp) = Range(temperatures.SelectMany(p => p.ProbesC));
         }
 
-        return sample with
+        return new VehicleSample
         {
-            FaultCodes = faults,
+            Vin = vin,
+            SampleTime = report.Time,
+            ReceivedAt = receivedAt,
+            Protocol = is2016 ? TelemetryProtocol.Gbt32960V2016 : TelemetryProtocol.Gbt32960V2025,
+            Kind = reissue ? ReportKind.Reissue : ReportKind.Realtime,
+            VehicleState = vehicle is null ? null : masks.Enum<VehicleRunState>(vehicle.VehicleState, 3, SampleField.VehicleState),
+            Charging = vehicle is null ? null : masks.Enum<ChargingState>(vehicle.ChargingState, 4, SampleField.ChargingState),
+            Mode = vehicle is null ? null : masks.Enum<RunMode>(vehicle.RunMode, 3, SampleField.RunMode),
+            SpeedKmh = vehicle is null ? null : masks.Value(vehicle.SpeedKmh, SampleField.Speed),
+            OdometerKm = vehicle is null ? null : masks.Value(vehicle.OdometerKm, SampleField.Odometer),
+            PackVoltageV = vehicle is null ? null : masks.Value(vehicle.VoltageV, SampleField.PackVoltage),
+            PackCurrentA = vehicle is null ? null : masks.Value(vehicle.CurrentA, SampleField.PackCurrent),
+            SocPercent = vehicle is null ? null : masks.Value(vehicle.SocPct, SampleField.Soc),
+            DcDcWorking = vehicle is null ? null : masks.Enum<DcDc>(vehicle.DcDcState, 2, SampleField.DcDc) is { } dcdc ? dcdc == DcDc.Working : null,
+            Gear = vehicle is null ? null : MapGear(vehicle, masks),
+            InsulationKohm = vehicle is null ? null : masks.Value(vehicle.InsulationKohm, SampleField.Insulation),
+            AcceleratorPercent = vehicle is not null && is2016 ? masks.Value(vehicle.AcceleratorPct, SampleField.Accelerator) : null,
+            BrakePercent = vehicle is not null && is2016 ? masks.Value(vehicle.BrakePct, SampleField.Brake) : null,
+            Longitude = lon,
+            Latitude = lat,
+            PositionValid = position is not null && position.HasFix && lon is not null,
+            Coordinates = position is null || is2016
+                ? CoordinateSystem.Wgs84
+                : position.CoordinateSystem switch { 2 => CoordinateSystem.Gcj02, 3 => CoordinateSystem.Other, _ => CoordinateSystem.Wgs84 },
+            AlarmLevel = alarm is not null && masks.Value(alarm.LevelReading, SampleField.AlarmLevel) is { } level ? (int)level : null,
+            AlarmFlags = alarm?.Flags ?? 0,
+            FaultCodes = faults ?? (IReadOnlyList<string>)[],
+            MaxCellVoltageV = maxCell,
+            MinCellVoltageV = minCell,
+            MaxTemperatureC = maxTemp,
+            MinTemperatureC = minTemp,
             InvalidFields = masks.Invalid,
             AbnormalFields = masks.Abnormal,
-            Detail = cellVoltages.Count + temperatures.Count + motors.Count == 0
+            Detail = cellVoltages is null && temperatures is null && motors is null
                 ? null
-                : new SampleDetail { CellVoltages = cellVoltages, Temperatures = temperatures, Motors = motors },
+                : new SampleDetail { CellVoltages = cellVoltages ?? [], Temperatures = temperatures ?? [], Motors = motors ?? [] },
         };
+    }
+
+    private static (double? Max, double? Min) Range(IEnumerable<double?> values)
+    {
+        double? max = null, min = null;
+        foreach (var value in values)
+        {
+            if (value is { } v)
+            {
+                max = max is null || v > max ? v : max;
+                min = min is null || v < min ? v : min;
+            }
+        }
+
+        return (max, min);
     }
 
     private static string? MapGear(VehicleBlock v, Masks masks)

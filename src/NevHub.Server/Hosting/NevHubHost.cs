@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using NevHub.Gateways;
 using NevHub.Processing;
 using NevHub.Server.Api;
+using NevHub.Server.Hubs;
 using NevHub.Server.Security;
 using NevHub.Storage;
 using NevHub.Storage.Sqlite;
@@ -23,7 +24,12 @@ public static class NevHubHost
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // The web UI is built into wwwroot beside the assemblies, so it is found whatever the working directory.
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
@@ -40,13 +46,19 @@ public static class NevHubHost
 
         // Create the API-key store now, so a first start prints its admin key before any request.
         _ = app.Services.GetRequiredService<ApiKeyStore>();
+        _ = app.Services.GetRequiredService<UserStore>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseNevHubSecurity();
         app.MapOpenApi().AllowAnonymous();
         app.MapStatsApi();
         app.MapVehiclesApi();
+        app.MapAuthApi();
+        app.MapUsersApi();
+        app.MapKeysApi();
+        app.MapNevHubLive();
         return app;
     }
 
@@ -59,6 +71,7 @@ public static class NevHubHost
         services.AddNevHubProcessing();
         services.AddNevHubGateways();
         services.AddNevHubSecurity();
+        services.AddNevHubLive();
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -103,16 +116,6 @@ public static class NevHubHost
         services.AddSingleton<VehicleRegistry>();
         services.AddSingleton<IngestBus>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestBus>());
-        return services;
-    }
-
-    public static IServiceCollection AddNevHubSecurity(this IServiceCollection services)
-    {
-        services.AddSingleton<ApiKeyStore>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
 

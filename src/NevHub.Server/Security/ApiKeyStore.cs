@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NevHub.Server.Hosting;
@@ -8,7 +9,18 @@ using NevHub.Server.Hosting;
 namespace NevHub.Server.Security;
 
 /// <summary>An API key as stored: only the SHA-256 of the secret is kept.</summary>
-public sealed record ApiKeyRecord(string Name, string Sha256, string Role, string? Maker, DateTimeOffset CreatedAt);
+public sealed record ApiKeyRecord(string Name, string Sha256, string Role, string? Maker, DateTimeOffset CreatedAt)
+{
+    /// <summary>A short public handle of the key (the first 16 hex digits of its hash), for listing and revoking.</summary>
+    [JsonIgnore]
+    public string Id => Sha256[..16];
+}
+
+/// <summary>What the API shows of a key: never the hash, and the secret only once, when created.</summary>
+public sealed record ApiKeyView(string Id, string Name, string Role, string? Maker, DateTimeOffset CreatedAt, bool FromConfiguration)
+{
+    public static ApiKeyView Of(ApiKeyRecord k) => new(k.Id, k.Name, k.Role, k.Maker, k.CreatedAt, k.Name == ApiKeyStore.ConfiguredAdminName);
+}
 
 /// <summary>
 /// API keys for integrations and the CLI. Keys live in <c>api-keys.json</c> in the data directory (hashes only).
@@ -17,6 +29,7 @@ public sealed record ApiKeyRecord(string Name, string Sha256, string Role, strin
 public sealed partial class ApiKeyStore
 {
     public const string FileName = "api-keys.json";
+    public const string ConfiguredAdminName = "configured-admin";
     private const string Prefix = "nh_";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly string _path;
@@ -34,7 +47,7 @@ public sealed partial class ApiKeyStore
         if (!string.IsNullOrEmpty(o.AdminApiKey))
         {
             // A key from configuration (environment, secret store): used as given, never written to disk in clear.
-            var record = new ApiKeyRecord("configured-admin", Hash(o.AdminApiKey), Roles.Admin, null, DateTimeOffset.UtcNow);
+            var record = new ApiKeyRecord(ConfiguredAdminName, Hash(o.AdminApiKey), Roles.Admin, null, DateTimeOffset.UtcNow);
             _byHash[record.Sha256] = record;
         }
         else if (_byHash.Count == 0)
@@ -85,6 +98,31 @@ public sealed partial class ApiKeyStore
         return (secret, record);
     }
 
+    public IReadOnlyList<ApiKeyRecord> List()
+    {
+        lock (_gate)
+        {
+            return [.. _byHash.Values.OrderBy(k => k.CreatedAt)];
+        }
+    }
+
+    /// <summary>Revokes the key with this <see cref="ApiKeyRecord.Id"/>. A key from configuration cannot be revoked here.</summary>
+    public bool Delete(string id)
+    {
+        lock (_gate)
+        {
+            var key = _byHash.Values.FirstOrDefault(k => k.Id == id && k.Name != ConfiguredAdminName);
+            if (key is null)
+            {
+                return false;
+            }
+
+            _byHash.Remove(key.Sha256);
+            Save();
+            return true;
+        }
+    }
+
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     private static List<ApiKeyRecord> Load(string path) =>
@@ -93,7 +131,7 @@ public sealed partial class ApiKeyStore
     private void Save()
     {
         var temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(_byHash.Values.Where(k => k.Name != "configured-admin").ToList(), Json));
+        File.WriteAllText(temp, JsonSerializer.Serialize(_byHash.Values.Where(k => k.Name != ConfiguredAdminName).ToList(), Json));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -5,14 +5,36 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using NevHub.Domain;
 using NevHub.Server.Security;
 
 namespace NevHub.Server.Api;
 
 public sealed record LoginRequest(string UserName, string Password);
 
+/// <summary>Settings of the web UI's map. Section "NevHub:Web".</summary>
+public sealed class WebUiOptions
+{
+    public const string Section = "NevHub:Web";
+
+    /// <summary>
+    /// A raster tile URL template ({z}/{x}/{y}) served to the dashboard's map, e.g. a tile server inside the operator's
+    /// network. Default none: the map shows only the bundled Chongqing district outlines and works offline.
+    /// </summary>
+    public string? TileUrl { get; set; }
+
+    /// <summary>Attribution text shown for the tiles.</summary>
+    public string? TileAttribution { get; set; }
+
+    /// <summary>Datum of the tiles: Wgs84 (default) or Gcj02 (most Chinese tile sources); positions are converted for display.</summary>
+    public CoordinateSystem TileCoordinates { get; set; } = CoordinateSystem.Wgs84;
+}
+
+public sealed record MapConfigView(string? TileUrl, string? TileAttribution, CoordinateSystem TileCoordinates);
+
 /// <summary>Who the caller is. <see cref="CsrfToken"/> is set for cookie sign-ins: send it as X-CSRF-TOKEN on writes.</summary>
-public sealed record MeView(string Name, string Role, string? Maker, string Scheme, string? CsrfToken);
+public sealed record MeView(string Name, string Role, string? Maker, string Scheme, string? CsrfToken, MapConfigView? Map = null);
 
 /// <summary>Cookie sign-in for the web UI. API keys need none of this.</summary>
 public static class AuthApi
@@ -28,7 +50,7 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<MeView>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, HttpContext context, UserStore users, LoginThrottle throttle, IAntiforgery antiforgery)
+        LoginRequest request, HttpContext context, UserStore users, LoginThrottle throttle, IAntiforgery antiforgery, IOptions<WebUiOptions> web)
     {
         using var lease = throttle.Attempt(request.UserName ?? "");
         if (!lease.IsAcquired)
@@ -48,7 +70,7 @@ public static class AuthApi
         // The antiforgery token is bound to the signed-in identity, so it is issued for the new principal.
         context.User = principal;
         var tokens = antiforgery.GetAndStoreTokens(context);
-        return TypedResults.Ok(new MeView(user.UserName, user.Role, user.Maker, SecurityServices.CookieScheme, tokens.RequestToken));
+        return TypedResults.Ok(new MeView(user.UserName, user.Role, user.Maker, SecurityServices.CookieScheme, tokens.RequestToken, MapOf(web.Value)));
     }
 
     private static async Task<NoContent> LogoutAsync(HttpContext context, ClaimsPrincipal user)
@@ -58,7 +80,9 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    private static Ok<MeView> Me(ClaimsPrincipal user, HttpContext context, IAntiforgery antiforgery)
+    private static MapConfigView MapOf(WebUiOptions o) => new(o.TileUrl, o.TileAttribution, o.TileCoordinates);
+
+    private static Ok<MeView> Me(ClaimsPrincipal user, HttpContext context, IAntiforgery antiforgery, IOptions<WebUiOptions> web)
     {
         var scheme = user.Identity?.AuthenticationType ?? "";
         var token = scheme == SecurityServices.CookieScheme ? antiforgery.GetAndStoreTokens(context).RequestToken : null;
@@ -67,6 +91,7 @@ public static class AuthApi
             user.FindFirst(ClaimTypes.Role)?.Value ?? "",
             user.FindFirst(Roles.MakerClaim)?.Value,
             scheme,
-            token));
+            token,
+            MapOf(web.Value)));
     }
 }

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NevHub.Server.Api;
 using NevHub.Server.Hosting;
 
 namespace NevHub.Server.Security;
@@ -42,6 +43,7 @@ public static class SecurityServices
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<LoginThrottle>();
+        services.AddOptions<WebUiOptions>().BindConfiguration(WebUiOptions.Section); // map settings the web UI gets with /api/auth/me
 
         // Cookies are protected with keys kept in the data directory, so sign-ins survive a restart.
         services.AddDataProtection();

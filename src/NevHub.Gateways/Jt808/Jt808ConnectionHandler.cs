@@ -171,6 +171,11 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
                         continue;
                     }
 
+                    if (_closeReason is not null)
+                    {
+                        return; // closed from outside (replaced by a new login): not a time-out
+                    }
+
                     var kind = !Authenticated ? "login" : partialSince != 0 ? "partial_frame" : "idle";
                     _h._metrics.Timeouts.Add(1, ProtocolTag, new KeyValuePair<string, object?>("kind", kind));
                     _closeReason = kind + " time-out";
@@ -343,7 +348,9 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             Jt808Message message;
             try
             {
-                message = _h._decoder.Decode(messageHeader, body.Span);
+                message = header.IsSubpackaged
+                    ? _h._decoder.Decode(new Jt808ReassembledMessage(messageHeader, body))
+                    : _h._decoder.Decode(messageHeader, body.Span);
                 _badFramesInRow = 0;
             }
             catch (Jt808FormatException ex)
@@ -355,7 +362,8 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             switch (message.Body)
             {
                 case Jt808Registration registration:
-                    await RegisterAsync(messageHeader, phone, registration, receivedTimestamp, raw).ConfigureAwait(false);
+                    await RegisterAsync(messageHeader, phone, registration, receivedTimestamp,
+                        header.IsSubpackaged ? null : vin => Raw(frame, vin, receivedAt, null)).ConfigureAwait(false);
                     return;
                 case Jt808Authentication authentication:
                     await AuthenticateAsync(messageHeader, phone, authentication, receivedAt, receivedTimestamp, frame).ConfigureAwait(false);
@@ -437,7 +445,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             id is Jt808MessageIds.TerminalGeneralResponse or Jt808MessageIds.QueryParametersResponse or Jt808MessageIds.LocationQueryResponse;
 
         private async ValueTask RegisterAsync(
-            Jt808Header header, string phone, Jt808Registration registration, long receivedTimestamp, RawFrame? raw)
+            Jt808Header header, string phone, Jt808Registration registration, long receivedTimestamp, Func<string, RawFrame>? raw)
         {
             var info = new Jt808TerminalInfo(
                 registration.ManufacturerId.Trim(), registration.Model.Trim(), registration.TerminalId.Trim(), registration.PlateColor, registration.Plate.Trim());
@@ -484,7 +492,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             _h._codes.Registered(phone);
             var (profileName, _) = _h._profiles.Select(info.Manufacturer, info.Model);
             Jt808Log.Registered(_h._logger, phone, vehicle.Vin, info.Manufacturer, info.Model, profileName);
-            await PublishRawAsync(raw, receivedTimestamp).ConfigureAwait(false);
+            await PublishRawAsync(raw?.Invoke(vehicle.Vin), receivedTimestamp).ConfigureAwait(false);
             await SendAsync(Jt808Encoder.Encode(
                 Jt808Header.ReplyTo(header, Jt808MessageIds.RegistrationReply, NextSerial()),
                 new Jt808RegistrationReply(header.Serial, Jt808RegistrationResult.Success, _h._codes.CodeFor(phone, vehicle.Vin)))).ConfigureAwait(false);

@@ -55,6 +55,7 @@ public static class NevHubHost
         app.MapOpenApi().AllowAnonymous();
         app.MapStatsApi();
         app.MapVehiclesApi();
+        app.MapDownlinkApi();
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapKeysApi();

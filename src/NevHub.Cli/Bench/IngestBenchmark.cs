@@ -96,6 +96,7 @@ internal static class IngestBenchmark
     {
         var (tcp, http) = (ChildProcess.FreePort(), ChildProcess.FreePort());
         output.WriteLine($"baseline: frame-and-discard server on 127.0.0.1:{tcp}");
+        output.Flush();
         await using var server = ChildProcess.StartNevHub(
             ["bench", "sink", "--tcp-port", tcp.ToString(CultureInfo.InvariantCulture), "--http-port", http.ToString(CultureInfo.InvariantCulture)],
             log: output);
@@ -180,6 +181,9 @@ internal static class IngestBenchmark
         var sentB = load.FramesSent;
         await stop.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"platform: measured {seconds:F1} s: accepted {(b.FramesReceived - a.FramesReceived) / seconds:F0} frames/s, durable {(b.MessagesDurable - a.MessagesDurable) / seconds:F0}/s, twin latency p50 {b.TwinLatencyP50Ms:F1} ms p99 {b.TwinLatencyP99Ms:F1} ms; draining"));
 
         // Everything sent must become durable: login frames are archived too.
         var expected = load.FramesSent + load.LoginFrames;

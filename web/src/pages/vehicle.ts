@@ -2,7 +2,7 @@ import * as echarts from "echarts/core";
 import { LineChart, HeatmapChart } from "echarts/charts";
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import { api, Page, RawFrame, Sample, Session, Vehicle } from "../api";
+import { api, ApiError, Page, RawFrame, Sample, Session, Vehicle } from "../api";
 import { LiveFleet } from "../live";
 import { fmt, h, state, time } from "../ui";
 import { decodeFrame } from "../frames";
@@ -58,7 +58,7 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
     try {
       vehicle = await api<Vehicle>(`/api/vehicles/${encodeURIComponent(vin)}`);
     } catch (e) {
-      header.replaceChildren(state("error", (e as Error).message.startsWith("404") ? `Vehicle ${vin} not found.` : `Could not load ${vin}: ${(e as Error).message}`));
+      header.replaceChildren(state("error", e instanceof ApiError && e.status === 404 ? `Vehicle ${vin} not found.` : `Could not load ${vin}: ${(e as Error).message}`));
       return false;
     }
     header.replaceChildren(
@@ -155,7 +155,7 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
     heat.replaceChildren();
     const d = s?.detail;
     if (!d || (d.cellVoltages.length === 0 && d.temperatures.length === 0)) {
-      heat.append(h("section", { class: "card" }, h("h2", {}, "Cells and probes"), state("empty", "The latest frame carried no cell voltages or probe temperatures.")));
+      heat.append(h("section", { class: "card", "data-testid": "heat-empty" }, h("h2", {}, "Cells and probes"), state("empty", "The latest frame carried no cell voltages or probe temperatures.")));
       return;
     }
     if (d.cellVoltages.length) {

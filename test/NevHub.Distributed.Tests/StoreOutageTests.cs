@@ -180,6 +180,21 @@ internal static class Load
         };
     }
 
+    public static async Task<long> CountSamplesAsync(PostgresStoreOptions options)
+    {
+        await using var connection = new NpgsqlConnection(options.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM \"{options.Schema}\".samples", connection);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException)
+        {
+            return 0; // not created yet
+        }
+    }
+
     public static async Task<List<VehicleSample>> AllSamplesAsync(IVehicleStore store, string vin)
     {
         var all = new List<VehicleSample>();

@@ -114,35 +114,15 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
     private void Derive(VehicleWindow w, DateTimeOffset changed)
     {
+        // Each kind of record is re-derived from its own anchor: the look-back before the change, moved back to the start
+        // of every record of that kind that is open or reaches the anchor (to a fixed point), so no record is cut.
         var reach = changed - _options.Lookback;
-        var anchor = reach;
-        foreach (var t in w.Trips)
-        {
-            if (!t.Complete || t.End >= reach)
-            {
-                anchor = Min(anchor, t.Start);
-            }
-        }
+        var tripAnchor = Anchor(w.Trips, reach, t => (t.Start, t.End, !t.Complete));
+        var chargeAnchor = Anchor(w.Charges, reach, c => (c.Start, c.End, !c.Complete));
+        var alarmAnchor = Anchor(w.Alarms, reach, a => (a.Start, a.LastSeen, a.Open));
 
-        foreach (var c in w.Charges)
-        {
-            if (!c.Complete || c.End >= reach)
-            {
-                anchor = Min(anchor, c.Start);
-            }
-        }
-
-        foreach (var a in w.Alarms)
-        {
-            if (a.Open || a.LastSeen >= reach)
-            {
-                anchor = Min(anchor, a.Start);
-            }
-        }
-
+        var anchor = tripAnchor;
         var from = LowerBound(w.Samples, anchor);
-        var contextTime = from > 0 ? w.Samples[from - 1].SampleTime : anchor;
-
         var trips = TripSegmenter.Segment(w.Samples, from, _options);
         var oldTrips = Split(w.Trips, t => t.Start >= anchor);
         foreach (var old in oldTrips)
@@ -164,6 +144,9 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
         w.Trips.AddRange(trips);
 
+        anchor = chargeAnchor;
+        from = LowerBound(w.Samples, anchor);
+        var contextTime = from > 0 ? w.Samples[from - 1].SampleTime : anchor;
         var charges = ChargeSegmenter.Segment(w.Samples, from, _options);
         var oldCharges = Split(w.Charges, c => c.Start >= anchor || (c.Reconstructed && c.Start >= contextTime));
         foreach (var old in oldCharges)
@@ -185,6 +168,8 @@ public sealed class DerivationProcessor : IVehicleProcessor
         w.Charges.AddRange(charges);
         w.Charges.Sort((x, y) => x.Start.CompareTo(y.Start));
 
+        anchor = alarmAnchor;
+        from = LowerBound(w.Samples, anchor);
         var alarms = AlarmSegmenter.Segment(w.Samples, from, _options);
         var oldAlarms = Split(w.Alarms, a => a.Start >= anchor);
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -221,34 +206,32 @@ public sealed class DerivationProcessor : IVehicleProcessor
         w.Alarms.AddRange(alarms);
     }
 
+    private static DateTimeOffset Anchor<T>(List<T> records, DateTimeOffset reach, Func<T, (DateTimeOffset Start, DateTimeOffset End, bool Open)> span)
+    {
+        var anchor = reach;
+        bool moved;
+        do
+        {
+            moved = false;
+            foreach (var r in records)
+            {
+                var (start, end, open) = span(r);
+                if ((open || end >= anchor) && start < anchor)
+                {
+                    anchor = start;
+                    moved = true;
+                }
+            }
+        }
+        while (moved);
+        return anchor;
+    }
+
     private void Prune(VehicleWindow w)
     {
         var cut = w.Samples[^1].SampleTime - _options.Window;
-        var keepFrom = cut;
-        foreach (var t in w.Trips)
-        {
-            if (!t.Complete || t.End >= cut)
-            {
-                keepFrom = Min(keepFrom, t.Start);
-            }
-        }
-
-        foreach (var c in w.Charges)
-        {
-            if (!c.Complete || c.End >= cut)
-            {
-                keepFrom = Min(keepFrom, c.Start);
-            }
-        }
-
-        foreach (var a in w.Alarms)
-        {
-            if (a.Open || a.LastSeen >= cut)
-            {
-                keepFrom = Min(keepFrom, a.Start);
-            }
-        }
-
+        var keepFrom = Min(Anchor(w.Trips, cut, t => (t.Start, t.End, !t.Complete)), Anchor(w.Charges, cut, c => (c.Start, c.End, !c.Complete)));
+        keepFrom = Min(keepFrom, Anchor(w.Alarms, cut, a => (a.Start, a.LastSeen, a.Open)));
         var drop = LowerBound(w.Samples, keepFrom);
         drop = Math.Max(drop, w.Samples.Count - _options.MaxWindowSamples);
         if (drop <= 0)

@@ -55,6 +55,7 @@ public static class NevHubHost
         app.MapOpenApi().AllowAnonymous();
         app.MapStatsApi();
         app.MapVehiclesApi();
+        app.MapAnalyticsApis();
         app.MapDownlinkApi();
         app.MapAuthApi();
         app.MapUsersApi();
@@ -72,6 +73,7 @@ public static class NevHubHost
         services.AddNevHubProcessing();
         services.AddNevHubGateways();
         services.AddNevHubSecurity();
+        services.AddNevHubAnalytics();
         services.AddNevHubLive();
 
         services.AddProblemDetails();

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using NevHub.Simulator.Gbt32960;
+using NevHub.Simulator.Jt808;
 using NevHub.Simulator.Model;
 
 namespace NevHub.Simulator;
 
 /// <summary>
-/// Runs a simulated fleet against a GB/T 32960 platform over TCP: every vehicle is a real terminal with its own connection.
+/// Runs a simulated fleet against a platform over TCP: every vehicle is a real terminal with its own connection. Cars, taxis
+/// and buses speak GB/T 32960 to <see cref="SimulatorOptions.Port"/>; electric motorcycles speak JT/T 808 to
+/// <see cref="SimulatorOptions.Jt808Port"/>.
 /// The vehicles are split over a few shard tasks (one per core); each shard steps its vehicles one simulated second at a
 /// time, paced to <see cref="SimulatorOptions.TimeScale"/> and capped by <see cref="SimulatorOptions.RatePerSecond"/>.
 /// </summary>
@@ -21,7 +24,7 @@ public sealed class FleetSimulator
 {
     private readonly SimulatorOptions _options;
     private readonly SimulatorCounters _counters = new();
-    private readonly GbtTerminal[] _terminals;
+    private readonly ISimTerminal[] _terminals;
     private int _started;
 
     /// <summary>Creates the fleet (deterministic for a seed). Throws when an option is out of range.</summary>
@@ -36,16 +39,14 @@ public sealed class FleetSimulator
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.MotorcycleShare > 0)
-        {
-            throw new ArgumentException(
-                "Electric motorcycles report over JT/T 808, which has no simulator client yet; set MotorcycleShare to 0.", nameof(options));
-        }
-
         _options = options;
         Fleet = new Fleet(options, keepSamples);
         var rate = new FrameRateLimiter(options.RatePerSecond);
-        _terminals = Fleet.Vehicles.Select(v => new GbtTerminal(v, options, _counters, rate)).ToArray();
+        _terminals = Fleet.Vehicles
+            .Select(ISimTerminal (v) => v.Spec.Class == Domain.VehicleClass.Motorcycle
+                ? new Jt808Terminal(v, options, _counters, rate)
+                : new GbtTerminal(v, options, _counters, rate))
+            .ToArray();
     }
 
     public Fleet Fleet { get; }
@@ -81,7 +82,7 @@ public sealed class FleetSimulator
         var progress = Progress is null ? Task.CompletedTask : ReportProgressAsync(clock, progressStop.Token);
         var ticked = new long[shardCount];
         await Task.WhenAll(shards.Select((terminals, s) =>
-            Task.Run(() => RunShardAsync(terminals, ticks, clock, ticked, s, cancellationToken), CancellationToken.None))).ConfigureAwait(false);
+            Task.Run(() => RunShardAsync(terminals, _options.TimeScale, ticks, clock, ticked, s, cancellationToken), CancellationToken.None))).ConfigureAwait(false);
 
         using (var finish = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
@@ -121,6 +122,8 @@ public sealed class FleetSimulator
             ConnectionsLost = c.ConnectionsLost,
             ConnectFailures = c.ConnectFailures,
             PlatformCommands = Interlocked.Read(ref c.PlatformCommands),
+            CommandAnswers = Interlocked.Read(ref c.CommandAnswers),
+            Registrations = c.Registrations,
             PeakConnected = c.PeakConnected,
             SamplesNotSent = _terminals.Sum(t => (long)t.Stored),
             Elapsed = elapsed,
@@ -130,9 +133,9 @@ public sealed class FleetSimulator
         return result;
     }
 
-    private static async Task RunShardAsync(GbtTerminal[] terminals, long ticks, Stopwatch clock, long[] ticked, int shard, CancellationToken cancellationToken)
+    private static async Task RunShardAsync(
+        ISimTerminal[] terminals, double timeScale, long ticks, Stopwatch clock, long[] ticked, int shard, CancellationToken cancellationToken)
     {
-        var timeScale = terminals.Length > 0 ? terminals[0].Options.TimeScale : 1;
         try
         {
             for (var k = 1L; k <= ticks; k++)

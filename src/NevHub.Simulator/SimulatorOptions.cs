@@ -14,6 +14,9 @@ public sealed class SimulatorOptions
     /// <summary>Platform GB/T 32960 port. Default 32960.</summary>
     public int Port { get; set; } = 32960;
 
+    /// <summary>Platform JT/T 808 port, used by the electric motorcycles. Default 808.</summary>
+    public int Jt808Port { get; set; } = 808;
+
     /// <summary>Number of simulated vehicles. Default 100.</summary>
     [Range(1, 1_000_000)]
     public int Vehicles { get; set; } = 100;
@@ -42,8 +45,11 @@ public sealed class SimulatorOptions
     /// <summary>Share of buses. Default 0.15.</summary>
     public double BusShare { get; set; } = 0.15;
 
-    /// <summary>Share of electric motorcycles (model only: they speak JT/T 808, which has no client yet, so the GB/T client needs 0). Default 0.</summary>
+    /// <summary>Share of electric motorcycles; they speak JT/T 808 to <see cref="Jt808Port"/>. Default 0.</summary>
     public double MotorcycleShare { get; set; }
+
+    /// <summary>Share of motorcycles whose tracker uses the 2019 header (the rest use 2013). Default 0.5.</summary>
+    public double Jt808Share2019 { get; set; } = 0.5;
 
     /// <summary>Share of vehicles speaking GB/T 32960-2025 (<c>$$</c>); the rest speak 2016 (<c>##</c>). Default 0.1.</summary>
     public double Share2025 { get; set; } = 0.1;
@@ -116,6 +122,7 @@ public sealed class SimulatorOptions
         Share(BusShare, nameof(BusShare));
         Share(MotorcycleShare, nameof(MotorcycleShare));
         Share(Share2025, nameof(Share2025));
+        Share(Jt808Share2019, nameof(Jt808Share2019));
         Share(Level3Share, nameof(Level3Share));
         Share(SkewFraction, nameof(SkewFraction));
         if (CarShare + TaxiShare + BusShare + MotorcycleShare <= 0)

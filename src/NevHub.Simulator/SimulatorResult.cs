@@ -21,6 +21,8 @@ internal sealed class SimulatorCounters
     public long ConnectionsLost;
     public long ConnectFailures;
     public long PlatformCommands;
+    public long CommandAnswers;
+    public long Registrations;
     public long BadFramesReceived;
     public long Connected;
     public long PeakConnected;
@@ -79,8 +81,14 @@ public sealed record SimulatorResult
 
     public required long ConnectFailures { get; init; }
 
-    /// <summary>Commands from the platform (query/set/control), which the simulator does not answer.</summary>
+    /// <summary>Commands from the platform: GB/T 32960 query/set/control (not answered) and JT/T 808 downlink messages (answered).</summary>
     public required long PlatformCommands { get; init; }
+
+    /// <summary>JT/T 808 answers sent to platform commands (0x0001, 0x0104, 0x0201).</summary>
+    public long CommandAnswers { get; init; }
+
+    /// <summary>JT/T 808 registrations (0x0100) sent; their authentications count as logins.</summary>
+    public long Registrations { get; init; }
 
     /// <summary>Vehicles logged in at the same time, at most.</summary>
     public required long PeakConnected { get; init; }
@@ -102,5 +110,5 @@ public sealed record SimulatorResult
             $"{FramesSent} frames ({FramesPerSecond:F0}/s, {BytesSent / 1024.0 / 1024.0:F1} MiB) in {Elapsed.TotalSeconds:F1} s for {Simulated} simulated " +
             $"(×{AchievedTimeScale:F0}); realtime {RealtimeReports}, reissue {ReissueReports}; logins {Logins} (answered {LoginAnswers}, " +
             $"refused {LoginRefusals}, timed out {LoginTimeouts}), reconnects {Reconnects}, link drops {LinkDrops}, lost {ConnectionsLost}; " +
-            $"peak connected {PeakConnected}; heartbeats {Heartbeats}/{HeartbeatAnswers}; report errors {ReportErrors}; not sent {SamplesNotSent}");
+            $"peak connected {PeakConnected}; jt808 registrations {Registrations}, commands {PlatformCommands}/{CommandAnswers} answered; heartbeats {Heartbeats}/{HeartbeatAnswers}; report errors {ReportErrors}; not sent {SamplesNotSent}");
 }

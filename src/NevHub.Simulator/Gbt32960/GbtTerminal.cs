@@ -10,7 +10,7 @@ namespace NevHub.Simulator.Gbt32960;
 /// as reissue (0x03) after the next login, heartbeats, logout before sleeping, reset on a simulated link drop.
 /// Driven by one shard task; not thread-safe.
 /// </summary>
-internal sealed class GbtTerminal
+internal sealed class GbtTerminal : ISimTerminal
 {
     private readonly SimVehicle _vehicle;
     private readonly SimulatorOptions _options;

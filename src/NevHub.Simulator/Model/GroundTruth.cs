@@ -78,6 +78,26 @@ public sealed record LinkDropRecord(string Vin, DateTimeOffset Start, DateTimeOf
     public string Type => "linkDrop";
 }
 
+/// <summary>
+/// A battery swap: the reported pack code changed between two consecutive reported samples. <see cref="Time"/> is the first
+/// sample with the new pack, <see cref="LastOldPackSample"/> the last one with the old pack; SOC values are the reported ones.
+/// </summary>
+public sealed record SwapRecord(
+    string Vin,
+    DateTimeOffset Time,
+    DateTimeOffset LastOldPackSample,
+    string Place,
+    double Latitude,
+    double Longitude,
+    string OldPackCode,
+    string NewPackCode,
+    int SocBefore,
+    int SocAfter)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "swap";
+}
+
 /// <summary>The identity and parameters of a simulated vehicle.</summary>
 public sealed record VehicleRecord(
     string Vin,
@@ -127,6 +147,8 @@ public sealed class GroundTruthLog
 
     public List<LinkDropRecord> LinkDrops { get; } = [];
 
+    public List<SwapRecord> Swaps { get; } = [];
+
     /// <summary>Every reported sample, in true-time order (kept only when the fleet was created with sample retention, for tests).</summary>
     public List<SimSample>? Samples { get; internal set; }
 
@@ -135,6 +157,11 @@ public sealed class GroundTruthLog
         if (_previous is not null && s.TrueTime <= _previous.TrueTime)
         {
             throw new InvalidOperationException("Ground truth must observe samples in increasing time order.");
+        }
+
+        if (_previous is { PackCode.Length: > 0 } p && s.PackCode.Length > 0 && p.PackCode != s.PackCode)
+        {
+            Swaps.Add(new SwapRecord(_vin, s.TrueTime, p.TrueTime, s.NearestPlace, s.Latitude, s.Longitude, p.PackCode, s.PackCode, p.SocPercent, s.SocPercent));
         }
 
         _previous = s;
@@ -270,7 +297,7 @@ public sealed class GroundTruthLog
     }
 }
 
-/// <summary>Writes the ground truth of a fleet as JSON lines: one object per line with a "type" of vehicle, trip, charge, alarm or linkDrop.</summary>
+/// <summary>Writes the ground truth of a fleet as JSON lines: one object per line with a "type" of vehicle, trip, charge, alarm, linkDrop or swap.</summary>
 public static class GroundTruthWriter
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -309,6 +336,11 @@ public static class GroundTruthWriter
             }
 
             foreach (var r in v.Truth.LinkDrops)
+            {
+                writer.WriteLine(JsonSerializer.Serialize(r, Json));
+            }
+
+            foreach (var r in v.Truth.Swaps)
             {
                 writer.WriteLine(JsonSerializer.Serialize(r, Json));
             }

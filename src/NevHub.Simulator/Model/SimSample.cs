@@ -79,6 +79,15 @@ public sealed class SimSample
 
     public required double Longitude { get; init; }
 
+    /// <summary>Altitude in whole metres (JT/T 808 reports it; GB/T 32960 does not).</summary>
+    public int AltitudeM { get; init; }
+
+    /// <summary>Course over ground, 0–359° clockwise from north (the last direction of movement).</summary>
+    public int HeadingDeg { get; init; }
+
+    /// <summary>GB/T 34014 code of the pack in the vehicle when the sample was taken (changes at a battery swap).</summary>
+    public string PackCode { get; init; } = "";
+
     public required MotorState MotorState { get; init; }
 
     public required int MotorControllerTemperatureC { get; init; }

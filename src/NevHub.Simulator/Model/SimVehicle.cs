@@ -31,6 +31,7 @@ public sealed class SimVehicle
     ];
 
     private readonly Random _rng;
+    private string[] _packCodes;
     private readonly Random _linkRng;
     private readonly int _reportPeriod;
     private readonly double _alarmPerSecond;
@@ -77,6 +78,8 @@ public sealed class SimVehicle
     private double _motorTemp;
     private double _controllerTemp;
     private GeoPoint _position;
+    private GeoPoint _headingFrom;
+    private int _heading;
     private double _lastTractionW;
     private double _lastForce;
 
@@ -121,8 +124,19 @@ public sealed class SimVehicle
         Vin = string.Create(CultureInfo.InvariantCulture, $"LNH{classLetter}S{seedPart:D6}{index % 1_000_000:D6}");
         Iccid = string.Create(CultureInfo.InvariantCulture, $"898604{seedPart % 10000:D4}{index % 10_000_000_000L:D10}");
         var typeLetter = Spec.Chemistry == BatteryChemistry.LithiumIronPhosphate ? 'B' : 'E';
-        PackCodes = [string.Create(CultureInfo.InvariantCulture, $"CQSP{typeLetter}01{_rng.Next(10_000_000):D7}E61{index % 10_000_000:D7}")];
-        Protocol = _rng.NextDouble() < options.Share2025 ? TelemetryProtocol.Gbt32960V2025 : TelemetryProtocol.Gbt32960V2016;
+        _packCodes = [string.Create(CultureInfo.InvariantCulture, $"CQSP{typeLetter}01{_rng.Next(10_000_000):D7}E61{index % 10_000_000:D7}")];
+        var edition = _rng.NextDouble();
+        if (vehicleClass == VehicleClass.Motorcycle)
+        {
+            // Electric motorcycles carry a JT/T 808 tracker: the same draw picks the header edition.
+            Protocol = edition < options.Jt808Share2019 ? TelemetryProtocol.Jt808V2019 : TelemetryProtocol.Jt808V2013;
+            TerminalPhone = TerminalPhoneFor(options.Seed, index);
+        }
+        else
+        {
+            Protocol = edition < options.Share2025 ? TelemetryProtocol.Gbt32960V2025 : TelemetryProtocol.Gbt32960V2016;
+        }
+
         if (_rng.NextDouble() < options.SkewFraction && options.MaxSkew > TimeSpan.FromSeconds(2))
         {
             // Log-uniform between 2 s and MaxSkew, either sign.
@@ -219,7 +233,21 @@ public sealed class SimVehicle
 
     public string Iccid { get; }
 
-    public IReadOnlyList<string> PackCodes { get; }
+    /// <summary>The GB/T 34014 codes of the packs in the vehicle now (a battery swap replaces a motorcycle's code).</summary>
+    public IReadOnlyList<string> PackCodes => _packCodes;
+
+    /// <summary>
+    /// The JT/T 808 terminal's phone number (12 decimal digits, the SIM's 11-digit number with a leading 0), deterministic from
+    /// the seed and the index; null for vehicles that speak GB/T 32960. Register it as the vehicle's <c>TerminalPhone</c>.
+    /// </summary>
+    public string? TerminalPhone { get; }
+
+    /// <summary>Battery swaps done so far (motorcycles with <see cref="VehicleSpec.BatterySwap"/>).</summary>
+    public int Swaps { get; private set; }
+
+    /// <summary>The JT/T 808 phone of vehicle <paramref name="index"/> of a fleet with <paramref name="seed"/>: 0 + 14 + seed (3 digits) + index (6 digits).</summary>
+    public static string TerminalPhoneFor(int seed, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"014{(uint)seed % 1000:D3}{index % 1_000_000:D6}");
 
     public VehicleSpec Spec { get; }
 
@@ -356,13 +384,38 @@ public sealed class SimVehicle
         }
         else if (Spec.Class == VehicleClass.Motorcycle)
         {
-            if (wantsCharge)
+            if (wantsCharge && !Spec.BatterySwap && !Spec.FastCharging)
             {
                 StartCharging(); // at home / at the shop: any socket
                 return;
             }
 
-            destination = Neighbour(_place);
+            if (wantsCharge)
+            {
+                // Swap station or fast charger: the nearest charging place.
+                var station = ChongqingMap.NearestCharger(_place);
+                if (station == _place)
+                {
+                    PowerOff(); // the rider wakes the tracker at the station
+                    if (Spec.BatterySwap)
+                    {
+                        SwapBattery();
+                    }
+                    else
+                    {
+                        StartCharging();
+                    }
+
+                    return;
+                }
+
+                destination = station;
+                _chargeAfterArrival = true;
+            }
+            else
+            {
+                destination = Neighbour(_place);
+            }
         }
         else if (wantsCharge)
         {
@@ -513,7 +566,15 @@ public sealed class SimVehicle
         {
             _chargeAfterArrival = false;
             PowerOff();
-            StartCharging();
+            if (Spec.BatterySwap)
+            {
+                SwapBattery();
+            }
+            else
+            {
+                StartCharging();
+            }
+
             return;
         }
 
@@ -585,6 +646,21 @@ public sealed class SimVehicle
         _activity = Activity.Charging;
         _fastCharge = Spec.FastCharging;
         _chargePowerKw = Spec.Class == VehicleClass.Car && Spec.FastCharging ? 60 : Spec.ChargePowerKw;
+    }
+
+    /// <summary>
+    /// A battery swap at a station: the rider takes out the low pack and puts in a charged one (another pack code, SOC ~95 %,
+    /// at station temperature), then rides on after 1–3 min. The tracker stays awake (3 min after power-off), so the next
+    /// report shows the new pack; the ground truth records the swap from the reported samples.
+    /// </summary>
+    private void SwapBattery()
+    {
+        Swaps++;
+        var typeLetter = Spec.Chemistry == BatteryChemistry.LithiumIronPhosphate ? 'B' : 'E';
+        _packCodes = [string.Create(CultureInfo.InvariantCulture, $"CQSW{typeLetter}01{_rng.Next(10_000_000):D7}E62{_rng.Next(10_000_000):D7}")];
+        _soc = Between(0.93, 0.97);
+        _packTemp = Ambient(Now) + Between(0, 2);
+        Park(_rng.Next(60, 180));
     }
 
     private int Neighbour(int place)
@@ -728,6 +804,8 @@ public sealed class SimVehicle
         public int Accelerator;
         public int Brake;
         public GeoPoint Position;
+        public int Heading;
+        public string PackCode;
         public MotorState Motor;
         public double Rpm;
         public double Torque;
@@ -751,6 +829,15 @@ public sealed class SimVehicle
         var moving = m.V1 > 0 || m.V0 > 0;
         var torque = Spec.Class == VehicleClass.Motorcycle ? _lastForce * Spec.WheelRadiusM : _lastForce * Spec.WheelRadiusM / Spec.GearRatio;
         var wheelRpm = m.V1 / (2 * Math.PI * Spec.WheelRadiusM) * 60;
+        if (moving && (_position.Latitude != _headingFrom.Latitude || _position.Longitude != _headingFrom.Longitude))
+        {
+            // Course over ground from the last position, clockwise from north (no random draw: the model is unchanged).
+            var dNorth = _position.Latitude - _headingFrom.Latitude;
+            var dEast = (_position.Longitude - _headingFrom.Longitude) * Math.Cos(_position.Latitude * Math.PI / 180);
+            _heading = ((int)Math.Round(Math.Atan2(dEast, dNorth) * 180 / Math.PI) + 360) % 360;
+        }
+
+        _headingFrom = _position;
         var insulation = Now < _insulationFaultUntil
             ? _insulationFaultOhmPerV * voltage / 1000
             : _insulationBaseKohm * (1 + (0.02 * Math.Sin(Now.ToUnixTimeSeconds() / 3600.0)));
@@ -775,6 +862,8 @@ public sealed class SimVehicle
             Brake = m.Started && (m.Accel < -0.2 || (m.V1 == 0 && m.Gear == SimGear.Drive))
                 ? (int)Math.Clamp(Math.Round(Math.Max(15, -m.Accel / 3 * 100)), 0, 100) : 0,
             Position = _position,
+            Heading = _heading,
+            PackCode = _packCodes[0],
             Motor = !m.Started ? MotorState.Off : !moving ? MotorState.Ready : _lastTractionW >= 0 ? MotorState.Consuming : MotorState.Generating,
             Rpm = Math.Round(wheelRpm * Spec.GearRatio * (m.Gear == SimGear.Reverse ? -1 : 1)),
             Torque = m.Started && moving ? Math.Round(torque, 1) : 0,
@@ -975,6 +1064,9 @@ public sealed class SimVehicle
             BrakePercent = s.Brake,
             Latitude = Math.Round(s.Position.Latitude, 6),
             Longitude = Math.Round(s.Position.Longitude, 6),
+            AltitudeM = (int)Math.Round(s.Position.AltitudeM),
+            HeadingDeg = s.Heading,
+            PackCode = s.PackCode,
             MotorState = s.Motor,
             MotorControllerTemperatureC = (int)Math.Round(s.ControllerTemp),
             MotorSpeedRpm = (int)s.Rpm,

@@ -63,6 +63,9 @@ public sealed record VehicleSpec
 
     public required bool FastCharging { get; init; }
 
+    /// <summary>Motorcycles only: the rider subscribes to a battery-swap service and swaps the pack at a station instead of charging.</summary>
+    public bool BatterySwap { get; init; }
+
     /// <summary>SOC (0–1) below which the driver goes to charge.</summary>
     public required double ChargeBelowSoc { get; init; }
 
@@ -176,12 +179,17 @@ public sealed record VehicleSpec
             case VehicleClass.Motorcycle:
             {
                 var volts = rng.Next(3); // 48 / 60 / 72 V systems
+                var chargeBelow = Between(0.2, 0.35);
+
+                // How the rider refills: 40 % swap packs at a station, 20 % use a fast charger (1.5 C), the rest a socket.
+                var mode = rng.NextDouble();
+                var capacity = volts switch { 0 => 2.0, 1 => 3.0, _ => 4.0 };
                 return new VehicleSpec
                 {
                     Class = vehicleClass,
                     Model = volts switch { 0 => "CQ-Moto 48V", 1 => "CQ-Moto 60V", _ => "CQ-Moto 72V" },
                     Chemistry = BatteryChemistry.LithiumIronPhosphate,
-                    CapacityKwh = volts switch { 0 => 2.0, 1 => 3.0, _ => 4.0 },
+                    CapacityKwh = capacity,
                     SeriesCells = volts switch { 0 => 15, 1 => 19, _ => 23 },
                     TemperatureProbes = 4,
                     CellResistanceOhm = 0.003,
@@ -197,10 +205,11 @@ public sealed record VehicleSpec
                     MaxRegenPowerKw = 0.5,
                     WheelRadiusM = 0.25,
                     GearRatio = 1, // hub motor
-                    FastCharging = false,
-                    ChargePowerKw = 0.6 + (0.2 * volts),
-                    ChargeBelowSoc = Between(0.2, 0.35),
-                    ChargeToSoc = 1.0,
+                    FastCharging = mode is >= 0.4 and < 0.6,
+                    BatterySwap = mode < 0.4,
+                    ChargePowerKw = mode is >= 0.4 and < 0.6 ? 1.5 * capacity : 0.6 + (0.2 * volts),
+                    ChargeBelowSoc = chargeBelow,
+                    ChargeToSoc = mode is >= 0.4 and < 0.6 ? 0.9 : 1.0,
                 };
             }
 

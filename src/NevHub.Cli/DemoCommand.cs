@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using NevHub.Gateways;
 using NevHub.Processing;
 using NevHub.Server.Hosting;
+using NevHub.Server.Security;
 using NevHub.Simulator;
 
 namespace NevHub.Cli;
@@ -25,8 +26,9 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            // A fresh key per demo run, shown once and never written to disk.
+            // A fresh key and password per demo run, shown once; the key is never written to disk.
             var apiKey = "demo_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            var password = "demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             await using var app = NevHubHost.Build([], new Dictionary<string, string?>
             {
                 ["NevHub:DataDirectory"] = parse.GetValue(data),
@@ -34,6 +36,7 @@ internal static class DemoCommand
                 ["NevHub:Gateways:Gbt32960:Port"] = parse.GetValue(port).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["NevHub:Gateways:Gbt32960:BindAddress"] = "127.0.0.1",
                 ["NevHub:AdminApiKey"] = apiKey,
+                ["NevHub:InitialAdminPassword"] = password,
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (!await HostStart.TryStartAsync(app, cancellationToken).ConfigureAwait(false))
@@ -58,11 +61,23 @@ internal static class DemoCommand
                 await registry.RegisterAsync(vehicle, cancellationToken).ConfigureAwait(false);
             }
 
+            // The demo's data directory outlives a run: give the admin, and a maker viewer that shows tenant isolation,
+            // this run's password.
+            var users = app.Services.GetRequiredService<UserStore>();
+            foreach (var (name, role, maker) in new[] { (UserStore.InitialAdminName, Roles.Admin, (string?)null), ("changan", Roles.MakerViewer, "changan") })
+            {
+                if (!users.SetPassword(name, password))
+                {
+                    users.Create(name, password, role, maker);
+                }
+            }
+
             var url = $"http://127.0.0.1:{endpoints.HttpPort}";
             Console.WriteLine($"""
 
                 NevHub demo is running.
-                  API          {url}  (OpenAPI document: {url}/openapi/v1.json)
+                  dashboard    {url}  sign in as admin / {password}  (or changan / {password}: a maker sees only its own vehicles)
+                  API          {url}/api  (OpenAPI document: {url}/openapi/v1.json)
                   GB/T 32960   127.0.0.1:{endpoints.Gbt32960Port}, {options.Vehicles} simulated vehicles around Chongqing
                   API key      {apiKey}   (admin; valid while this demo runs)
                   data         {Path.GetFullPath(parse.GetValue(data)!)}

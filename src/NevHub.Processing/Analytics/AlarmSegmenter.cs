@@ -34,59 +34,122 @@ public static class AlarmSegmenter
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
         var episodes = new List<AlarmEpisode>();
-        var open = new Dictionary<string, Builder>(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal);
+        var state = new State();
         for (var i = Math.Max(0, from); i < samples.Count; i++)
         {
-            var s = samples[i];
-            present.Clear();
-            for (var bit = 0; bit < 32; bit++)
+            state.Step(samples[i], options, episodes);
+        }
+
+        state.AddOpen(options, episodes);
+        Sort(episodes);
+        return episodes;
+    }
+
+    internal static void Sort(List<AlarmEpisode> episodes) =>
+        episodes.Sort((x, y) => x.Start != y.Start ? x.Start.CompareTo(y.Start) : string.CompareOrdinal(x.Kind, y.Kind));
+
+    /// <summary>
+    /// The segmenter's state after the samples it has stepped over (<see cref="Segment"/> is a loop of <see cref="Step"/>);
+    /// kept by the derivation processor to extend open episodes by an in-order sample in O(1).
+    /// </summary>
+    internal sealed class State
+    {
+        private readonly Dictionary<string, Builder> _open = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _present = new(StringComparer.Ordinal);
+        private readonly List<string> _closed = [];
+
+        public int OpenCount => _open.Count;
+
+        /// <summary>Feeds the next sample; episodes it clears go to <paramref name="ended"/>.</summary>
+        public void Step(VehicleSample s, AnalyticsOptions options, List<AlarmEpisode> ended)
+        {
+            _present.Clear();
+            for (var flags = s.AlarmFlags; flags != 0; flags &= flags - 1)
             {
-                if ((s.AlarmFlags & (1u << bit)) != 0)
-                {
-                    present.Add(KindOf(bit));
-                }
+                _present.Add(KindOf(System.Numerics.BitOperations.TrailingZeroCount(flags)));
             }
 
             foreach (var code in s.FaultCodes)
             {
-                present.Add(FaultKind(code));
+                _present.Add(FaultKind(code));
             }
 
-            List<string>? closed = null;
-            foreach (var (kind, b) in open)
+            if (_open.Count > 0)
             {
-                if (!present.Contains(kind) || s.SampleTime - b.LastSeen > options.MaxGap)
+                _closed.Clear();
+                foreach (var (kind, b) in _open)
                 {
-                    (closed ??= []).Add(kind);
+                    if (!_present.Contains(kind) || s.SampleTime - b.LastSeen > options.MaxGap)
+                    {
+                        _closed.Add(kind);
+                    }
+                }
+
+                foreach (var kind in _closed)
+                {
+                    ended.Add(_open[kind].Build(cleared: true, options));
+                    _open.Remove(kind);
                 }
             }
 
-            foreach (var kind in closed ?? [])
-            {
-                episodes.Add(open[kind].Build(cleared: true, options));
-                open.Remove(kind);
-            }
-
             var level = s.AlarmLevel ?? 0;
-            foreach (var kind in present)
+            foreach (var kind in _present)
             {
-                if (!open.TryGetValue(kind, out var b))
+                if (!_open.TryGetValue(kind, out var b))
                 {
-                    open[kind] = b = new Builder(s.Vin, kind, s.SampleTime);
+                    _open[kind] = b = new Builder(s.Vin, kind, s.SampleTime);
                 }
 
                 b.Observe(s.SampleTime, level);
             }
         }
 
-        foreach (var b in open.Values)
+        public void AddOpen(AnalyticsOptions options, List<AlarmEpisode> episodes)
         {
-            episodes.Add(b.Build(cleared: false, options));
+            foreach (var b in _open.Values)
+            {
+                episodes.Add(b.Build(cleared: false, options));
+            }
         }
 
-        episodes.Sort((x, y) => x.Start != y.Start ? x.Start.CompareTo(y.Start) : string.CompareOrdinal(x.Kind, y.Kind));
-        return episodes;
+        /// <summary>Ids of the open episodes (the derivation processor keeps the id of an episode that late data moved).</summary>
+        public void AddOpenIds(List<string> ids)
+        {
+            foreach (var b in _open.Values)
+            {
+                ids.Add(b.Id);
+            }
+        }
+
+        /// <summary>After a re-derivation renamed episodes, the open ones take the ids they were emitted with.</summary>
+        public void AdoptIds(IReadOnlyList<AlarmEpisode> emitted)
+        {
+            foreach (var b in _open.Values)
+            {
+                foreach (var e in emitted)
+                {
+                    if (e.End is null && e.Kind == b.Kind && e.Start == b.Start)
+                    {
+                        b.Id = e.Id;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static int BitOf(string kind)
+    {
+        var bit = -1;
+        for (var i = 0; i < FlagNames.Count; i++)
+        {
+            if (FlagNames[i] == kind)
+            {
+                bit = i;
+            }
+        }
+
+        return bit;
     }
 
     /// <summary>The natural id of a newly derived episode.</summary>
@@ -100,6 +163,7 @@ public static class AlarmSegmenter
         private readonly DateTimeOffset start;
         private readonly List<AlarmLevelChange> _levels = [];
         private int _samples;
+        private int _peak;
         private DateTimeOffset? _seriousSince;
 
         public Builder(string vin, string kind, DateTimeOffset start)
@@ -108,16 +172,25 @@ public static class AlarmSegmenter
             this.kind = kind;
             this.start = start;
             LastSeen = start;
+            Id = IdOf(vin, kind, start);
         }
 
         public DateTimeOffset LastSeen { get; private set; }
+
+        public string Kind => kind;
+
+        public DateTimeOffset Start => start;
+
+        /// <summary>The id the episode is emitted with: its natural id, or that of the episode it replaced.</summary>
+        public string Id { get; set; }
 
         public void Observe(DateTimeOffset time, int level)
         {
             _samples++;
             LastSeen = time;
-            if (_levels.Count == 0 || level > _levels.Max(l => l.Level))
+            if (_levels.Count == 0 || level > _peak)
             {
+                _peak = level;
                 _levels.Add(new AlarmLevelChange(time, level));
             }
 
@@ -129,18 +202,11 @@ public static class AlarmSegmenter
 
         public AlarmEpisode Build(bool cleared, AnalyticsOptions o)
         {
-            var bit = -1;
-            for (var i = 0; i < FlagNames.Count; i++)
-            {
-                if (FlagNames[i] == kind)
-                {
-                    bit = i;
-                }
-            }
+            var bit = BitOf(kind);
 
             return new AlarmEpisode
             {
-                Id = IdOf(vin, kind, start),
+                Id = Id,
                 Vin = vin,
                 Kind = kind,
                 Bit = bit >= 0 ? bit : null,
@@ -148,7 +214,7 @@ public static class AlarmSegmenter
                 End = cleared ? LastSeen : null,
                 LastSeen = LastSeen,
                 FirstLevel = _levels[0].Level,
-                PeakLevel = _levels.Max(l => l.Level),
+                PeakLevel = _peak,
                 Levels = [.. _levels],
                 Samples = _samples,
                 WindowFrom = _seriousSince - o.AlarmWindowMargin,

@@ -24,6 +24,13 @@ public sealed class AnalyticsOptions
     [Range(64, 1_000_000)]
     public int MaxWindowSamples { get; set; } = 8192;
 
+    /// <summary>
+    /// Extend the open trip, charge and alarms by a sample that arrives in order (sample time not before the newest in the
+    /// window) instead of re-segmenting the look-back. Same records either way; false re-derives on every sample (the
+    /// former behaviour, kept to verify and benchmark the incremental path). Default true.
+    /// </summary>
+    public bool IncrementalInOrder { get; set; } = true;
+
     /// <summary>A sample more than this ahead of its receive time is left out of derivation (a wrong clock). Default 1 h.</summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromHours(1);
 

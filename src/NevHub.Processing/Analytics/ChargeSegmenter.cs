@@ -19,41 +19,64 @@ public static class ChargeSegmenter
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
         var sessions = new List<ChargeSession>();
-        var start = -1;
-        var last = -1;
-        from = Math.Max(0, from);
-        for (var i = from; i < samples.Count; i++)
+        var state = new State();
+        for (var i = Math.Max(0, from); i < samples.Count; i++)
+        {
+            state.Step(samples, i, options, sessions);
+        }
+
+        if (state.Open(options) is { } open)
+        {
+            sessions.Add(open);
+        }
+
+        return sessions;
+    }
+
+    /// <summary>
+    /// The segmenter's state after the samples it has stepped over (<see cref="Segment"/> is a loop of <see cref="Step"/>);
+    /// kept by the derivation processor to extend the open session by an in-order sample in O(1).
+    /// </summary>
+    internal sealed class State
+    {
+        private Accumulator? _open;
+        private DateTimeOffset _lastTime;
+
+        /// <summary>Start time of the open session, or null.</summary>
+        public DateTimeOffset? OpenStart => _open?.Start;
+
+        /// <summary>Feeds sample <paramref name="i"/>; sessions it ends or reconstructs go to <paramref name="ended"/>.</summary>
+        public void Step(IReadOnlyList<VehicleSample> samples, int i, AnalyticsOptions options, List<ChargeSession> ended)
         {
             var s = samples[i];
             var charging = s.Charging is ChargingState.ParkedCharging;
-            if (start >= 0 && (!charging || s.SampleTime - samples[last].SampleTime > options.ChargeMaxGap))
+            if (_open is not null && (!charging || s.SampleTime - _lastTime > options.ChargeMaxGap))
             {
-                sessions.Add(Build(samples, start, last, options, complete: true));
-                start = -1;
+                ended.Add(_open.ToSession(options, complete: true));
+                _open = null;
             }
 
-            if (i > 0 && start < 0 && Reconstruct(samples[i - 1], s, options) is { } offline)
+            if (i > 0 && _open is null && Reconstruct(samples[i - 1], s, options) is { } offline)
             {
-                sessions.Add(offline);
+                ended.Add(offline);
             }
 
             if (charging)
             {
-                if (start < 0)
+                if (_open is null)
                 {
-                    start = i;
+                    _open = new Accumulator(s, options);
+                }
+                else
+                {
+                    _open.Add(s);
                 }
 
-                last = i;
+                _lastTime = s.SampleTime;
             }
         }
 
-        if (start >= 0)
-        {
-            sessions.Add(Build(samples, start, last, options, complete: false));
-        }
-
-        return sessions;
+        public ChargeSession? Open(AnalyticsOptions options) => _open?.ToSession(options, complete: false);
     }
 
     private static ChargeSession? Reconstruct(VehicleSample before, VehicleSample after, AnalyticsOptions o)
@@ -91,51 +114,74 @@ public static class ChargeSegmenter
         };
     }
 
-    private static ChargeSession Build(IReadOnlyList<VehicleSample> samples, int a, int b, AnalyticsOptions o, bool complete)
+    /// <summary>A session's sums over its samples, extended one sample at a time.</summary>
+    private sealed class Accumulator
     {
-        double energy = 0, peak = 0;
-        var hasPower = false;
-        double? startSoc = null, endSoc = null;
-        VehicleSample? fix = null;
-        for (var i = a; i <= b; i++)
+        private readonly VehicleSample _first;
+        private readonly AnalyticsOptions _options;
+        private VehicleSample _last;
+        private double _energy;
+        private double _peak;
+        private bool _hasPower;
+        private double? _startSoc;
+        private double? _endSoc;
+        private VehicleSample? _fix;
+        private int _count;
+
+        public Accumulator(VehicleSample first, AnalyticsOptions options)
         {
-            var s = samples[i];
-            startSoc ??= s.SocPercent;
-            endSoc = s.SocPercent ?? endSoc;
-            if (fix is null && s.PositionValid && s.Latitude is not null && s.Longitude is not null)
+            _first = first;
+            _last = first;
+            _options = options;
+            Observe(first);
+        }
+
+        public DateTimeOffset Start => _first.SampleTime;
+
+        public void Add(VehicleSample s)
+        {
+            _energy -= TripSegmenter.StepEnergyKwh(_last, s, _options.ChargeMaxGap);
+            _last = s;
+            Observe(s);
+        }
+
+        private void Observe(VehicleSample s)
+        {
+            _count++;
+            _startSoc ??= s.SocPercent;
+            _endSoc = s.SocPercent ?? _endSoc;
+            if (_fix is null && s.PositionValid && s.Latitude is not null && s.Longitude is not null)
             {
-                fix = s;
+                _fix = s;
             }
 
             if (s.PackVoltageV is { } v && s.PackCurrentA is { } c)
             {
-                hasPower = true;
-                peak = Math.Max(peak, -v * c / 1000);
-            }
-
-            if (i > a)
-            {
-                energy -= TripSegmenter.StepEnergyKwh(samples[i - 1], s, o.ChargeMaxGap);
+                _hasPower = true;
+                _peak = Math.Max(_peak, -v * c / 1000);
             }
         }
 
-        var hours = (samples[b].SampleTime - samples[a].SampleTime).TotalHours;
-        return new ChargeSession
+        public ChargeSession ToSession(AnalyticsOptions o, bool complete)
         {
-            Vin = samples[a].Vin,
-            Start = samples[a].SampleTime,
-            End = samples[b].SampleTime,
-            StartSoc = startSoc,
-            EndSoc = endSoc,
-            EnergyInKwh = Math.Round(energy, 4),
-            AvgPowerKw = hours > 0 ? Math.Round(energy / hours, 3) : 0,
-            PeakPowerKw = Math.Round(peak, 3),
-            Type = !hasPower ? ChargeType.Unknown : peak >= o.DcThresholdKw ? ChargeType.DC : ChargeType.AC,
-            Latitude = fix?.Latitude,
-            Longitude = fix?.Longitude,
-            Place = Geo.NearestPlace(o.Places, fix?.Latitude, fix?.Longitude, o.PlaceRadiusM),
-            Samples = b - a + 1,
-            Complete = complete,
-        };
+            var hours = (_last.SampleTime - _first.SampleTime).TotalHours;
+            return new ChargeSession
+            {
+                Vin = _first.Vin,
+                Start = _first.SampleTime,
+                End = _last.SampleTime,
+                StartSoc = _startSoc,
+                EndSoc = _endSoc,
+                EnergyInKwh = Math.Round(_energy, 4),
+                AvgPowerKw = hours > 0 ? Math.Round(_energy / hours, 3) : 0,
+                PeakPowerKw = Math.Round(_peak, 3),
+                Type = !_hasPower ? ChargeType.Unknown : _peak >= o.DcThresholdKw ? ChargeType.DC : ChargeType.AC,
+                Latitude = _fix?.Latitude,
+                Longitude = _fix?.Longitude,
+                Place = Geo.NearestPlace(o.Places, _fix?.Latitude, _fix?.Longitude, o.PlaceRadiusM),
+                Samples = _count,
+                Complete = complete,
+            };
+        }
     }
 }

@@ -64,16 +64,32 @@ public sealed class DerivationProcessor : IVehicleProcessor
             return false;
         }
 
-        var key = (sample.SampleTime.UtcTicks, SampleContentHash.Compute(sample));
-        if (!w.Keys.Add(key))
+        var hash = SampleContentHash.Compute(sample);
+        if (!w.Keys.Add((sample.SampleTime.UtcTicks, hash)))
         {
             return false;
         }
 
         var slim = sample.Detail is null ? sample : sample with { Detail = null };
-        w.Samples.Insert(UpperBound(w.Samples, sample.SampleTime), slim);
-        w.Hashes.Insert(UpperBound(w.Samples, sample.SampleTime) - 1, key.Item2);
-        Derive(w, sample.SampleTime);
+        if (w.Samples.Count == 0 || sample.SampleTime >= w.Samples[^1].SampleTime)
+        {
+            // In order (the normal case): the segmenters' states step over the new sample; nothing is re-segmented.
+            w.Samples.Add(slim, hash);
+            if (w.Live && _options.IncrementalInOrder)
+            {
+                Extend(w);
+            }
+            else
+            {
+                Derive(w, sample.SampleTime);
+            }
+        }
+        else
+        {
+            w.Samples.Insert(UpperBound(w.Samples, sample.SampleTime), slim, hash);
+            Derive(w, sample.SampleTime);
+        }
+
         Prune(w);
         return true;
     }
@@ -89,11 +105,10 @@ public sealed class DerivationProcessor : IVehicleProcessor
         var w = new VehicleWindow();
         foreach (var s in samples.OrderBy(s => s.SampleTime))
         {
-            var key = (s.SampleTime.UtcTicks, SampleContentHash.Compute(s));
-            if (w.Keys.Add(key))
+            var hash = SampleContentHash.Compute(s);
+            if (w.Keys.Add((s.SampleTime.UtcTicks, hash)))
             {
-                w.Samples.Add(s.Detail is null ? s : s with { Detail = null });
-                w.Hashes.Add(key.Item2);
+                w.Samples.Add(s.Detail is null ? s : s with { Detail = null }, hash);
             }
         }
 
@@ -123,7 +138,18 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
         var anchor = tripAnchor;
         var from = LowerBound(w.Samples, anchor);
-        var trips = TripSegmenter.Segment(w.Samples, from, _options);
+        var tripState = new TripSegmenter.State();
+        var trips = new List<Trip>();
+        for (var i = from; i < w.Samples.Count; i++)
+        {
+            tripState.Step(w.Samples, i, _options, trips);
+        }
+
+        if (tripState.Open(w.Samples, _options, lazyRoute: true) is { } openTrip)
+        {
+            trips.Add(openTrip);
+        }
+
         var oldTrips = Split(w.Trips, t => t.Start >= anchor);
         foreach (var old in oldTrips)
         {
@@ -147,7 +173,18 @@ public sealed class DerivationProcessor : IVehicleProcessor
         anchor = chargeAnchor;
         from = LowerBound(w.Samples, anchor);
         var contextTime = from > 0 ? w.Samples[from - 1].SampleTime : anchor;
-        var charges = ChargeSegmenter.Segment(w.Samples, from, _options);
+        var chargeState = new ChargeSegmenter.State();
+        var charges = new List<ChargeSession>();
+        for (var i = from; i < w.Samples.Count; i++)
+        {
+            chargeState.Step(w.Samples, i, _options, charges);
+        }
+
+        if (chargeState.Open(_options) is { } openCharge)
+        {
+            charges.Add(openCharge);
+        }
+
         var oldCharges = Split(w.Charges, c => c.Start >= anchor || (c.Reconstructed && c.Start >= contextTime));
         foreach (var old in oldCharges)
         {
@@ -170,7 +207,15 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
         anchor = alarmAnchor;
         from = LowerBound(w.Samples, anchor);
-        var alarms = AlarmSegmenter.Segment(w.Samples, from, _options);
+        var alarmState = new AlarmSegmenter.State();
+        var alarms = new List<AlarmEpisode>();
+        for (var i = from; i < w.Samples.Count; i++)
+        {
+            alarmState.Step(w.Samples[i], _options, alarms);
+        }
+
+        alarmState.AddOpen(_options, alarms);
+        AlarmSegmenter.Sort(alarms);
         var oldAlarms = Split(w.Alarms, a => a.Start >= anchor);
         var used = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < alarms.Count; i++)
@@ -204,6 +249,139 @@ public sealed class DerivationProcessor : IVehicleProcessor
         }
 
         w.Alarms.AddRange(alarms);
+        alarmState.AdoptIds(alarms);
+        w.TripState = tripState;
+        w.ChargeState = chargeState;
+        w.AlarmState = alarmState;
+        w.Live = true;
+    }
+
+    /// <summary>
+    /// The newest sample was appended in order: each kind's segmenter state steps over it. Only the record that was open
+    /// can change (extended or ended); records it ends, reconstructs or opens are new. O(1) amortised per sample: the open
+    /// trip and charge are sums extended by one sample, the open trip's route is simplified when it is read.
+    /// </summary>
+    private void Extend(VehicleWindow w)
+    {
+        var i = w.Samples.Count - 1;
+        var fresh = w.Fresh;
+
+        // Trips.
+        var tripState = w.TripState!;
+        DateTimeOffset? openStart = tripState.OpenStart >= 0 ? w.Samples[tripState.OpenStart].SampleTime : null;
+        fresh.Trips.Clear();
+        tripState.Step(w.Samples, i, _options, fresh.Trips);
+        if (tripState.Open(w.Samples, _options, lazyRoute: true) is { } trip)
+        {
+            fresh.Trips.Add(trip);
+        }
+
+        if (openStart is { } ts)
+        {
+            var at = w.Trips.FindLastIndex(t => t.Start == ts);
+            if (at >= 0)
+            {
+                w.Trips.RemoveAt(at);
+                if (!fresh.Trips.Exists(t => t.Start == ts))
+                {
+                    _sink.DeleteTrip(w.Samples[i].Vin, ts);
+                }
+            }
+        }
+
+        foreach (var t in fresh.Trips)
+        {
+            _sink.UpsertTrip(t);
+            w.Trips.Add(t);
+        }
+
+        // Charges.
+        var chargeState = w.ChargeState!;
+        var openCharge = chargeState.OpenStart;
+        fresh.Charges.Clear();
+        chargeState.Step(w.Samples, i, _options, fresh.Charges);
+        if (chargeState.Open(_options) is { } charge)
+        {
+            fresh.Charges.Add(charge);
+        }
+
+        ChargeSession? oldCharge = null;
+        if (openCharge is { } cs)
+        {
+            var at = w.Charges.FindLastIndex(c => c.Start == cs);
+            if (at >= 0)
+            {
+                oldCharge = w.Charges[at];
+                w.Charges.RemoveAt(at);
+                if (!fresh.Charges.Exists(c => c.Start == cs))
+                {
+                    _sink.DeleteCharge(oldCharge.Vin, cs);
+                }
+            }
+        }
+
+        foreach (var c in fresh.Charges)
+        {
+            if (oldCharge is null || c != oldCharge)
+            {
+                _sink.UpsertCharge(c);
+            }
+
+            w.Charges.Add(c);
+        }
+
+        if (fresh.Charges.Count > 1)
+        {
+            w.Charges.Sort((x, y) => x.Start.CompareTo(y.Start));
+        }
+
+        // Alarms.
+        var alarmState = w.AlarmState!;
+        if (alarmState.OpenCount == 0 && w.Samples[i].AlarmFlags == 0 && w.Samples[i].FaultCodes.Count == 0)
+        {
+            return;
+        }
+
+        fresh.OpenIds.Clear();
+        alarmState.AddOpenIds(fresh.OpenIds);
+        fresh.Alarms.Clear();
+        alarmState.Step(w.Samples[i], _options, fresh.Alarms);
+        alarmState.AddOpen(_options, fresh.Alarms);
+        var appended = false;
+        foreach (var a in fresh.Alarms)
+        {
+            var at = w.Alarms.FindLastIndex(o => o.Id == a.Id);
+            var old = at >= 0 ? w.Alarms[at] : null;
+            if (old is null || !SameAlarm(old, a))
+            {
+                var serious = a.PeakLevel >= _options.WebhookMinLevel && (old is null || old.PeakLevel < _options.WebhookMinLevel);
+                _sink.UpsertAlarm(a, serious);
+            }
+
+            if (at >= 0)
+            {
+                w.Alarms[at] = a;
+            }
+            else
+            {
+                w.Alarms.Add(a);
+                appended = true;
+            }
+        }
+
+        foreach (var id in fresh.OpenIds)
+        {
+            if (!fresh.Alarms.Exists(a => a.Id == id))
+            {
+                w.Alarms.RemoveAll(a => a.Id == id);
+                _sink.DeleteAlarm(id);
+            }
+        }
+
+        if (appended)
+        {
+            AlarmSegmenter.Sort(w.Alarms);
+        }
     }
 
     private static DateTimeOffset Anchor<T>(List<T> records, DateTimeOffset reach, Func<T, (DateTimeOffset Start, DateTimeOffset End, bool Open)> span)
@@ -230,6 +408,11 @@ public sealed class DerivationProcessor : IVehicleProcessor
     private void Prune(VehicleWindow w)
     {
         var cut = w.Samples[^1].SampleTime - _options.Window;
+        if (w.Samples[0].SampleTime >= cut && w.Samples.Count <= _options.MaxWindowSamples)
+        {
+            return;
+        }
+
         var keepFrom = Min(Anchor(w.Trips, cut, t => (t.Start, t.End, !t.Complete)), Anchor(w.Charges, cut, c => (c.Start, c.End, !c.Complete)));
         keepFrom = Min(keepFrom, Anchor(w.Alarms, cut, a => (a.Start, a.LastSeen, a.Open)));
         var drop = LowerBound(w.Samples, keepFrom);
@@ -241,13 +424,21 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
         for (var i = 0; i < drop; i++)
         {
-            w.Keys.Remove((w.Samples[i].SampleTime.UtcTicks, w.Hashes[i]));
+            w.Keys.Remove((w.Samples[i].SampleTime.UtcTicks, w.Samples.HashAt(i)));
         }
 
-        w.Samples.RemoveRange(0, drop);
-        w.Hashes.RemoveRange(0, drop);
+        w.Samples.RemoveFront(drop);
+        var tripStateKept = w.TripState?.Shift(drop) ?? true;
         var first = w.Samples[0].SampleTime;
-        // Records that start before the window are final now (frozen): they leave the emitted set.
+        // Records that start before the window are final now (frozen): they leave the emitted set. When that cuts an open
+        // record (the sample cap), the segmenters' states no longer match the emitted set: the next sample re-derives.
+        var cutOpen = w.Trips.RemoveAll(t => t.Start < first && !t.Complete) + w.Charges.RemoveAll(c => c.Start < first && !c.Complete)
+            + w.Alarms.RemoveAll(a => a.Start < first && a.Open);
+        if (cutOpen > 0 || !tripStateKept)
+        {
+            w.Live = false;
+        }
+
         w.Trips.RemoveAll(t => t.Start < first);
         w.Charges.RemoveAll(c => c.Start < first);
         w.Alarms.RemoveAll(a => a.Start < first);
@@ -269,7 +460,7 @@ public sealed class DerivationProcessor : IVehicleProcessor
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>First index whose sample time is ≥ <paramref name="time"/>.</summary>
-    private static int LowerBound(List<VehicleSample> samples, DateTimeOffset time)
+    private static int LowerBound(SampleWindow samples, DateTimeOffset time)
     {
         int lo = 0, hi = samples.Count;
         while (lo < hi)
@@ -289,7 +480,7 @@ public sealed class DerivationProcessor : IVehicleProcessor
     }
 
     /// <summary>First index whose sample time is &gt; <paramref name="time"/> (equal times keep arrival order).</summary>
-    private static int UpperBound(List<VehicleSample> samples, DateTimeOffset time)
+    private static int UpperBound(SampleWindow samples, DateTimeOffset time)
     {
         int lo = 0, hi = samples.Count;
         while (lo < hi)
@@ -310,9 +501,7 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
     private sealed class VehicleWindow
     {
-        public List<VehicleSample> Samples { get; } = [];
-
-        public List<long> Hashes { get; } = [];
+        public SampleWindow Samples { get; } = new();
 
         public HashSet<(long, long)> Keys { get; } = [];
 
@@ -321,5 +510,29 @@ public sealed class DerivationProcessor : IVehicleProcessor
         public List<ChargeSession> Charges { get; } = [];
 
         public List<AlarmEpisode> Alarms { get; } = [];
+
+        /// <summary>The segmenters' states at the end of the window; valid while <see cref="Live"/>.</summary>
+        public TripSegmenter.State? TripState { get; set; }
+
+        public ChargeSegmenter.State? ChargeState { get; set; }
+
+        public AlarmSegmenter.State? AlarmState { get; set; }
+
+        /// <summary>True when the states match the emitted records, so an in-order sample can extend them.</summary>
+        public bool Live { get; set; }
+
+        /// <summary>Scratch lists of <see cref="Extend"/> (reused, the lane is single-threaded per vehicle).</summary>
+        public Scratch Fresh { get; } = new();
+    }
+
+    private sealed class Scratch
+    {
+        public List<Trip> Trips { get; } = [];
+
+        public List<ChargeSession> Charges { get; } = [];
+
+        public List<AlarmEpisode> Alarms { get; } = [];
+
+        public List<string> OpenIds { get; } = [];
     }
 }

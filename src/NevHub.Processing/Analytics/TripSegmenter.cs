@@ -20,165 +20,282 @@ public static class TripSegmenter
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
         var trips = new List<Trip>();
-        var start = -1;
-        var lastOn = -1;
-        var lastMoving = -1;
+        var state = new State();
         for (var i = Math.Max(0, from); i < samples.Count; i++)
+        {
+            state.Step(samples, i, options, trips);
+        }
+
+        if (state.Open(samples, options, lazyRoute: false) is { } open)
+        {
+            trips.Add(open);
+        }
+
+        return trips;
+    }
+
+    /// <summary>
+    /// The segmenter's state after the samples it has stepped over: <see cref="Segment"/> is a loop of <see cref="Step"/>,
+    /// and the derivation processor keeps this state to extend the open trip by an in-order sample in O(1) amortised.
+    /// Indices refer to the caller's sample list; <see cref="Shift"/> follows removals at its front.
+    /// </summary>
+    internal sealed class State
+    {
+        private int _start = -1;
+        private int _lastOn = -1;
+        private int _lastMoving = -1;
+        private Accumulator? _open;
+        private int _openTo = -1;
+
+        /// <summary>Start index of the open trip, or -1.</summary>
+        public int OpenStart => _start;
+
+        /// <summary>Feeds sample <paramref name="i"/> (the next one after the previous call); trips it ends go to <paramref name="ended"/>.</summary>
+        public void Step(IReadOnlyList<VehicleSample> samples, int i, AnalyticsOptions options, List<Trip> ended)
         {
             var s = samples[i];
             var moving = s.SpeedKmh > options.MinMovingSpeedKmh;
             var charging = s.Charging is ChargingState.ParkedCharging;
             var off = s.VehicleState is VehicleRunState.Off;
             var on = s.VehicleState is VehicleRunState.Started || (s.VehicleState is null or VehicleRunState.Other && moving);
-            if (start >= 0)
+            if (_start >= 0)
             {
                 var gap = s.SampleTime - samples[i - 1].SampleTime > options.MaxGap;
                 var stopLimit = s.VehicleState is VehicleRunState.Started ? options.StopDurationWithIgnition : options.StopDurationWithoutIgnition;
-                var longStop = !moving && s.SampleTime - samples[lastMoving].SampleTime >= stopLimit;
+                var longStop = !moving && s.SampleTime - samples[_lastMoving].SampleTime >= stopLimit;
                 if (gap || off || charging)
                 {
-                    Add(trips, samples, start, lastOn, options, complete: true);
-                    start = -1;
+                    Close(samples, _lastOn, options, ended);
                 }
                 else if (longStop)
                 {
                     // Traccar-style parking: the trip ended where the vehicle came to rest.
-                    Add(trips, samples, start, Math.Min(lastMoving + 1, i), options, complete: true);
-                    start = -1;
+                    Close(samples, Math.Min(_lastMoving + 1, i), options, ended);
                 }
                 else
                 {
                     if (on || s.VehicleState is null or VehicleRunState.Other)
                     {
-                        lastOn = i;
+                        _lastOn = i;
                     }
 
                     if (moving)
                     {
-                        lastMoving = i;
+                        _lastMoving = i;
                     }
 
-                    continue;
+                    return;
                 }
             }
 
             if (on && moving && !charging)
             {
-                start = lastOn = lastMoving = i;
+                _start = _lastOn = _lastMoving = i;
+                _open = null;
+                _openTo = -1;
             }
         }
 
-        if (start >= 0)
+        /// <summary>The open trip (samples from its start to the last "on" one), or null.</summary>
+        public Trip? Open(IReadOnlyList<VehicleSample> samples, AnalyticsOptions options, bool lazyRoute)
         {
-            Add(trips, samples, start, lastOn, options, complete: false);
+            if (_start < 0)
+            {
+                return null;
+            }
+
+            var acc = Extend(samples, _lastOn, options);
+            var trip = acc.ToTrip(options, complete: false, lazyRoute);
+            return trip.DistanceKm >= options.MinTripDistanceKm ? trip : null;
         }
 
-        return trips;
-    }
-
-    private static void Add(List<Trip> trips, IReadOnlyList<VehicleSample> samples, int a, int b, AnalyticsOptions o, bool complete)
-    {
-        var trip = Build(samples, a, b, o, complete);
-        if (trip.DistanceKm >= o.MinTripDistanceKm)
+        /// <summary>Follows the removal of <paramref name="count"/> samples at the front of the list; false when that cut the open trip.</summary>
+        public bool Shift(int count)
         {
-            trips.Add(trip);
+            if (_start < 0)
+            {
+                return true;
+            }
+
+            if (_start < count)
+            {
+                _start = -1;
+                _open = null;
+                return false;
+            }
+
+            _start -= count;
+            _lastOn -= count;
+            _lastMoving -= count;
+            _openTo -= count;
+            return true;
+        }
+
+        private void Close(IReadOnlyList<VehicleSample> samples, int end, AnalyticsOptions options, List<Trip> ended)
+        {
+            // The accumulated open trip is reused when it ends where it was extended to (gap, off, charging); a trip cut
+            // back to where it came to rest is built once from its samples.
+            var trip = _open is not null && _openTo == end
+                ? _open.ToTrip(options, complete: true, lazyRoute: false)
+                : Build(samples, _start, end, options, complete: true);
+            if (trip.DistanceKm >= options.MinTripDistanceKm)
+            {
+                ended.Add(trip);
+            }
+
+            _start = -1;
+            _open = null;
+            _openTo = -1;
+        }
+
+        private Accumulator Extend(IReadOnlyList<VehicleSample> samples, int to, AnalyticsOptions options)
+        {
+            if (_open is null || _openTo > to)
+            {
+                _open = new Accumulator(samples[_start], options);
+                _openTo = _start;
+            }
+
+            for (var i = _openTo + 1; i <= to; i++)
+            {
+                _open.Add(samples[i]);
+            }
+
+            _openTo = to;
+            return _open;
         }
     }
 
     internal static Trip Build(IReadOnlyList<VehicleSample> samples, int a, int b, AnalyticsOptions o, bool complete)
     {
-        var first = samples[a];
-        var last = samples[b];
-        double odometerKm = 0, gpsKm = 0, energyKwh = 0, maxSpeed = 0;
-        var anomaly = false;
-        double? startOdo = null, endOdo = null, startSoc = null, endSoc = null;
-        VehicleSample? lastFix = null;
-        VehicleSample? firstFix = null;
-        var route = new List<RoutePoint>();
-        double? prevOdo = null;
-        DateTimeOffset prevOdoTime = default;
-        for (var i = a; i <= b; i++)
+        var acc = new Accumulator(samples[a], o);
+        for (var i = a + 1; i <= b; i++)
         {
-            var s = samples[i];
-            maxSpeed = Math.Max(maxSpeed, s.SpeedKmh ?? 0);
-            startSoc ??= s.SocPercent;
-            endSoc = s.SocPercent ?? endSoc;
+            acc.Add(samples[i]);
+        }
+
+        return acc.ToTrip(o, complete, lazyRoute: false);
+    }
+
+    /// <summary>A trip's sums over its samples, extended one sample at a time (the same arithmetic in the same order as a batch build).</summary>
+    private sealed class Accumulator
+    {
+        private readonly VehicleSample _first;
+        private readonly RouteBuffer _route = new();
+        private VehicleSample _last;
+        private double _odometerKm;
+        private double _gpsKm;
+        private double _energyKwh;
+        private double _maxSpeed;
+        private bool _anomaly;
+        private double? _startOdo;
+        private double? _endOdo;
+        private double? _startSoc;
+        private double? _endSoc;
+        private VehicleSample? _lastFix;
+        private VehicleSample? _firstFix;
+        private double? _prevOdo;
+        private DateTimeOffset _prevOdoTime;
+        private int _count;
+        private readonly AnalyticsOptions _options;
+
+        public Accumulator(VehicleSample first, AnalyticsOptions options)
+        {
+            _options = options;
+            _first = first;
+            _last = first;
+            Observe(first, null);
+        }
+
+        public void Add(VehicleSample s) => Observe(s, _last);
+
+        private void Observe(VehicleSample s, VehicleSample? previous)
+        {
+            _count++;
+            _last = s;
+            _maxSpeed = Math.Max(_maxSpeed, s.SpeedKmh ?? 0);
+            _startSoc ??= s.SocPercent;
+            _endSoc = s.SocPercent ?? _endSoc;
             var stepGpsKm = 0.0;
             var hasFix = s.PositionValid && s.Latitude is not null && s.Longitude is not null;
+            var o = _options;
             if (hasFix)
             {
-                if (lastFix is not null)
+                if (_lastFix is not null)
                 {
-                    stepGpsKm = Geo.DistanceM(lastFix.Latitude!.Value, lastFix.Longitude!.Value, s.Latitude!.Value, s.Longitude!.Value) / 1000;
-                    var hours = Math.Max((s.SampleTime - lastFix.SampleTime).TotalHours, 1.0 / 3600);
+                    stepGpsKm = Geo.DistanceM(_lastFix.Latitude!.Value, _lastFix.Longitude!.Value, s.Latitude!.Value, s.Longitude!.Value) / 1000;
+                    var hours = Math.Max((s.SampleTime - _lastFix.SampleTime).TotalHours, 1.0 / 3600);
                     if (stepGpsKm <= (o.MaxPlausibleSpeedKmh * hours) + 0.2)
                     {
-                        gpsKm += stepGpsKm;
+                        _gpsKm += stepGpsKm;
                     }
                 }
 
-                firstFix ??= s;
-                lastFix = s;
-                route.Add(new RoutePoint(s.SampleTime, s.Latitude!.Value, s.Longitude!.Value));
+                _firstFix ??= s;
+                _lastFix = s;
+                _route.Add(new RoutePoint(s.SampleTime, s.Latitude!.Value, s.Longitude!.Value));
             }
 
             if (s.OdometerKm is { } odo)
             {
-                startOdo ??= odo;
-                endOdo = odo;
-                if (prevOdo is { } p)
+                _startOdo ??= odo;
+                _endOdo = odo;
+                if (_prevOdo is { } p)
                 {
                     var delta = odo - p;
-                    var hours = Math.Max((s.SampleTime - prevOdoTime).TotalHours, 1.0 / 3600);
+                    var hours = Math.Max((s.SampleTime - _prevOdoTime).TotalHours, 1.0 / 3600);
                     if (delta < 0 || delta > (o.MaxPlausibleSpeedKmh * hours) + 0.2)
                     {
                         // Odometer reset or jump: bridge this step with the GPS distance.
-                        anomaly = true;
-                        odometerKm += stepGpsKm;
+                        _anomaly = true;
+                        _odometerKm += stepGpsKm;
                     }
                     else
                     {
-                        odometerKm += delta;
+                        _odometerKm += delta;
                     }
                 }
 
-                prevOdo = odo;
-                prevOdoTime = s.SampleTime;
+                _prevOdo = odo;
+                _prevOdoTime = s.SampleTime;
             }
 
-            if (i > a)
+            if (previous is not null)
             {
-                energyKwh += StepEnergyKwh(samples[i - 1], s, o.MaxGap);
+                _energyKwh += StepEnergyKwh(previous, s, o.MaxGap);
             }
         }
 
-        var distance = odometerKm > 0 ? odometerKm : gpsKm;
-        var hoursTotal = (last.SampleTime - first.SampleTime).TotalHours;
-        return new Trip
+        public Trip ToTrip(AnalyticsOptions o, bool complete, bool lazyRoute)
         {
-            Vin = first.Vin,
-            Start = first.SampleTime,
-            End = last.SampleTime,
-            StartLatitude = firstFix?.Latitude,
-            StartLongitude = firstFix?.Longitude,
-            EndLatitude = lastFix?.Latitude,
-            EndLongitude = lastFix?.Longitude,
-            StartPlace = Geo.NearestPlace(o.Places, firstFix?.Latitude, firstFix?.Longitude, o.PlaceRadiusM),
-            EndPlace = Geo.NearestPlace(o.Places, lastFix?.Latitude, lastFix?.Longitude, o.PlaceRadiusM),
-            StartOdometerKm = startOdo,
-            EndOdometerKm = endOdo,
-            DistanceOdometerKm = Math.Round(odometerKm, 3),
-            DistanceGpsKm = Math.Round(gpsKm, 3),
-            MaxSpeedKmh = maxSpeed,
-            AvgSpeedKmh = hoursTotal > 0 ? Math.Round(distance / hoursTotal, 2) : 0,
-            EnergyKwh = Math.Round(energyKwh, 4),
-            StartSoc = startSoc,
-            EndSoc = endSoc,
-            Samples = b - a + 1,
-            Complete = complete,
-            OdometerAnomaly = anomaly,
-            Route = Geo.Simplify(route, o.RouteToleranceM, o.MaxRoutePoints),
-        };
+            var distance = _odometerKm > 0 ? _odometerKm : _gpsKm;
+            var hoursTotal = (_last.SampleTime - _first.SampleTime).TotalHours;
+            return new Trip
+            {
+                Vin = _first.Vin,
+                Start = _first.SampleTime,
+                End = _last.SampleTime,
+                StartLatitude = _firstFix?.Latitude,
+                StartLongitude = _firstFix?.Longitude,
+                EndLatitude = _lastFix?.Latitude,
+                EndLongitude = _lastFix?.Longitude,
+                StartPlace = Geo.NearestPlace(o.Places, _firstFix?.Latitude, _firstFix?.Longitude, o.PlaceRadiusM),
+                EndPlace = Geo.NearestPlace(o.Places, _lastFix?.Latitude, _lastFix?.Longitude, o.PlaceRadiusM),
+                StartOdometerKm = _startOdo,
+                EndOdometerKm = _endOdo,
+                DistanceOdometerKm = Math.Round(_odometerKm, 3),
+                DistanceGpsKm = Math.Round(_gpsKm, 3),
+                MaxSpeedKmh = _maxSpeed,
+                AvgSpeedKmh = hoursTotal > 0 ? Math.Round(distance / hoursTotal, 2) : 0,
+                EnergyKwh = Math.Round(_energyKwh, 4),
+                StartSoc = _startSoc,
+                EndSoc = _endSoc,
+                Samples = _count,
+                Complete = complete,
+                OdometerAnomaly = _anomaly,
+                Route = lazyRoute ? _route.Simplified(o.RouteToleranceM, o.MaxRoutePoints) : Geo.Simplify(_route.Snapshot(), o.RouteToleranceM, o.MaxRoutePoints),
+            };
+        }
     }
 
     /// <summary>Trapezoidal V·I energy (kWh, positive = out of the pack) between two samples, 0 across a gap longer than <paramref name="maxGap"/>.</summary>

@@ -132,8 +132,9 @@ public sealed class DerivationProcessor : IVehicleProcessor
         // Each kind of record is re-derived from its own anchor: the look-back before the change, moved back to the start
         // of every record of that kind that is open or reaches the anchor (to a fixed point), so no record is cut.
         var reach = changed - _options.Lookback;
-        var tripAnchor = Anchor(w.Trips, reach, t => (t.Start, t.End, !t.Complete));
-        var chargeAnchor = Anchor(w.Charges, reach, c => (c.Start, c.End, !c.Complete));
+        // Never from inside a record the sample cap froze (it would be derived again from its middle).
+        var tripAnchor = Max(Anchor(w.Trips, reach, t => (t.Start, t.End, !t.Complete)), w.FrozenTripsUntil.AddTicks(1));
+        var chargeAnchor = Max(Anchor(w.Charges, reach, c => (c.Start, c.End, !c.Complete)), w.FrozenChargesUntil.AddTicks(1));
         var alarmAnchor = Anchor(w.Alarms, reach, a => (a.Start, a.LastSeen, a.Open));
 
         var anchor = tripAnchor;
@@ -215,6 +216,12 @@ public sealed class DerivationProcessor : IVehicleProcessor
         }
 
         alarmState.AddOpen(_options, alarms);
+        if (w.FrozenAlarmsUntil.Count > 0)
+        {
+            // The rest of an episode the sample cap froze is not a new episode.
+            alarms.RemoveAll(a => w.FrozenAlarmsUntil.TryGetValue(a.Kind, out var until) && a.Start <= until);
+        }
+
         AlarmSegmenter.Sort(alarms);
         var oldAlarms = Split(w.Alarms, a => a.Start >= anchor);
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -430,6 +437,30 @@ public sealed class DerivationProcessor : IVehicleProcessor
         w.Samples.RemoveFront(drop);
         var tripStateKept = w.TripState?.Shift(drop) ?? true;
         var first = w.Samples[0].SampleTime;
+        foreach (var t in w.Trips)
+        {
+            if (t.Start < first)
+            {
+                w.FrozenTripsUntil = Max(w.FrozenTripsUntil, t.End);
+            }
+        }
+
+        foreach (var c in w.Charges)
+        {
+            if (c.Start < first)
+            {
+                w.FrozenChargesUntil = Max(w.FrozenChargesUntil, c.End);
+            }
+        }
+
+        foreach (var a in w.Alarms)
+        {
+            if (a.Start < first && a.LastSeen >= first)
+            {
+                w.FrozenAlarmsUntil[a.Kind] = a.LastSeen;
+            }
+        }
+
         // Records that start before the window are final now (frozen): they leave the emitted set. When that cuts an open
         // record (the sample cap), the segmenters' states no longer match the emitted set: the next sample re-derives.
         var cutOpen = w.Trips.RemoveAll(t => t.Start < first && !t.Complete) + w.Charges.RemoveAll(c => c.Start < first && !c.Complete)
@@ -458,6 +489,8 @@ public sealed class DerivationProcessor : IVehicleProcessor
         a with { Levels = [] } == b with { Levels = [] } && a.Levels.SequenceEqual(b.Levels);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>First index whose sample time is ≥ <paramref name="time"/>.</summary>
     private static int LowerBound(SampleWindow samples, DateTimeOffset time)
@@ -520,6 +553,13 @@ public sealed class DerivationProcessor : IVehicleProcessor
 
         /// <summary>True when the states match the emitted records, so an in-order sample can extend them.</summary>
         public bool Live { get; set; }
+
+        /// <summary>End of the latest trip, charge, alarm (per kind) that left the window (by the sample cap: possibly still going on).</summary>
+        public DateTimeOffset FrozenTripsUntil { get; set; } = DateTimeOffset.MinValue;
+
+        public DateTimeOffset FrozenChargesUntil { get; set; } = DateTimeOffset.MinValue;
+
+        public Dictionary<string, DateTimeOffset> FrozenAlarmsUntil { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Scratch lists of <see cref="Extend"/> (reused, the lane is single-threaded per vehicle).</summary>
         public Scratch Fresh { get; } = new();

@@ -51,6 +51,27 @@ public class Jt808ClientTests
         return all.GroupBy(x => (x.Item1, x.Item2)).ToDictionary(g => g.Key, g => g.Select(x => (x.Item3, x.Item4, x.Item5)).ToList());
     }
 
+    /// <summary>Checks the session rules of one tracker's connections, in order.</summary>
+    private static void AssertSessions(List<Jt808Received> mine)
+    {
+        var hasCode = false;
+        foreach (var connection in mine.GroupBy(m => m.Connection).OrderBy(c => c.First().Sequence))
+        {
+            var first = connection.First().Message.Body;
+            if (hasCode)
+            {
+                Assert.IsType<Jt808Authentication>(first);
+            }
+            else
+            {
+                Assert.IsType<Jt808Registration>(first);
+            }
+
+            Assert.True(connection.Any(m => m.Message.Body is Jt808Authentication) || connection.Count() == 1);
+            hasCode = (hasCode || connection.Any(m => m.Message.Body is Jt808Authentication)) && connection.Last().Message.Body is not Jt808Logout;
+        }
+    }
+
     [Fact]
     public void Motorcycles_get_deterministic_unique_phones_and_both_header_editions()
     {
@@ -192,10 +213,9 @@ public class Jt808ClientTests
             var version = v.Protocol == TelemetryProtocol.Jt808V2019 ? Jt808Version.V2019 : Jt808Version.V2013;
             Assert.All(mine, m => Assert.Equal(version, m.Message.Header.Version));
 
-            // Registered until a registration was answered (a tracker may fall asleep before the answer), then never again:
-            // the code is kept across connections and used on every one.
-            var firstAuthentication = mine.First(m => m.Message.Body is Jt808Authentication).Sequence;
-            Assert.All(mine.Where(m => m.Message.Body is Jt808Registration), m => Assert.True(m.Sequence < firstAuthentication));
+            // A connection after a logout (or the first one) registers; one after a connection without logout (a link drop or
+            // a tracker that slept before its answer) authenticates with the kept code. Every connection authenticates.
+            AssertSessions(mine);
             var registration = (Jt808Registration)mine.First(m => m.Message.Body is Jt808Registration).Message.Body;
             Assert.Equal(Jt808SampleMessages.ProvinceId, registration.ProvinceId);
             Assert.Equal(Jt808SampleMessages.CityId, registration.CityId);
@@ -268,6 +288,7 @@ public class Jt808ClientTests
         Assert.Empty(jt808.Errors);
         var locations = Locations(messages);
         var drops = 0;
+        var direct = 0;
         foreach (var v in simulator.Fleet.Vehicles)
         {
             foreach (var drop in v.Truth.LinkDrops)
@@ -285,17 +306,18 @@ public class Jt808ClientTests
                 drops += gap.Count > 0 ? 1 : 0;
             }
 
-            // The auth code is kept: no registration after the first authentication, however many connections.
+            // After a link drop the kept code is used: the next connection authenticates without registering.
             var mine = messages.Where(m => m.Phone == v.TerminalPhone).ToList();
-            var firstAuthentication = mine.First(m => m.Message.Body is Jt808Authentication).Sequence;
-            Assert.All(mine.Where(m => m.Message.Body is Jt808Registration), m => Assert.True(m.Sequence < firstAuthentication));
-            Assert.True(mine.Count(m => m.Message.Body is Jt808Authentication) > 1 || v.Truth.LinkDrops.Count == 0);
+            AssertSessions(mine);
+            var connections = mine.GroupBy(m => m.Connection).ToList();
+            direct += connections.Count(c => c.First().Message.Body is Jt808Authentication);
         }
 
         var samples = simulator.Fleet.Vehicles.Sum(v => v.Truth.Samples!.Count);
         Assert.Equal(samples, locations.Count);
         Assert.All(locations.Values, l => Assert.Single(l));
         Assert.True(drops >= 2, $"only {drops} link drops with samples in the gap");
+        Assert.True(direct >= drops / 2, $"{direct} direct authentications for {drops} link drops");
         Assert.True(result.Reconnects >= 1, result.ToString());
         Assert.True(result.ReissueReports > 0);
     }

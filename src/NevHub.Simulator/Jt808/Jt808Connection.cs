@@ -28,6 +28,7 @@ internal sealed class Jt808Connection
     private ushort _authenticationSerial = ushort.MaxValue;
     private string? _authCode;
     private int _broken;
+    private SimSample? _lastSample;
 
     public Jt808Connection(
         SimVehicle vehicle, SimulatorOptions options, SimulatorCounters counters, Jt808Terminal.SerialCounter serials, CancellationToken cancellationToken)
@@ -56,8 +57,12 @@ internal sealed class Jt808Connection
 
     public bool AuthenticationSucceeded => Volatile.Read(ref _authentication) == Accepted;
 
-    /// <summary>The newest sample sent, for 0x8201 position queries.</summary>
-    public SimSample? LastSample { get; set; }
+    /// <summary>The newest sample sent, for 0x8201 position queries (set by the shard task, read by the receive loop).</summary>
+    public SimSample? LastSample
+    {
+        get => Volatile.Read(ref _lastSample);
+        set => Volatile.Write(ref _lastSample, value);
+    }
 
     /// <summary>Sends an uplink message with the terminal's next serial; false when the connection is broken.</summary>
     public async ValueTask<bool> SendAsync(Jt808Body body)

@@ -6,8 +6,8 @@ namespace NevHub.Simulator.Jt808;
 
 /// <summary>
 /// The JT/T 808 tracker of one simulated electric motorcycle: steps the vehicle every simulated second and enacts the
-/// session: connect while awake, register (0x0100) once and keep the authentication code, authenticate (0x0102) on every
-/// connection, location reports (0x0200) while authenticated, everything else stored and sent as blind-area batches
+/// session: connect while awake, register (0x0100) and keep the authentication code until the next logout (0x0003
+/// deregisters the terminal), authenticate (0x0102) on every connection (directly with the kept code after a link drop), location reports (0x0200) while authenticated, everything else stored and sent as blind-area batches
 /// (0x0704 type 1) after the next authentication, heartbeats (0x0002), logout (0x0003) before sleeping, close without
 /// logout on a simulated link drop. Mirrors the GB/T 32960 client (<see cref="Gbt32960.GbtTerminal"/>). Driven by one shard
 /// task; not thread-safe (the connection's receive loop answers platform commands on its own).
@@ -27,6 +27,7 @@ internal sealed class Jt808Terminal : ISimTerminal
     private long _sentTimestamp;
     private DateTimeOffset _lastHeartbeat;
     private string? _authCode;
+    private SimSample? _lastSent;
     private bool _codeFresh;
     private bool _everLoggedIn;
     private bool _online;
@@ -183,7 +184,7 @@ internal sealed class Jt808Terminal : ISimTerminal
     {
         if (_state == State.Disconnected && now >= _retryAt)
         {
-            _connection = new Jt808Connection(_vehicle, _options, _counters, _serials, cancellationToken);
+            _connection = new Jt808Connection(_vehicle, _options, _counters, _serials, cancellationToken) { LastSample = _lastSent };
             _state = State.Connecting;
         }
 
@@ -309,6 +310,7 @@ internal sealed class Jt808Terminal : ISimTerminal
             }
 
             Interlocked.Add(ref _counters.ReissueReports, count);
+            Sent(_stored[count - 1]);
             _stored.RemoveRange(0, count);
         }
     }
@@ -320,9 +322,19 @@ internal sealed class Jt808Terminal : ISimTerminal
             return false;
         }
 
-        _connection!.LastSample = sample;
+        Sent(sample);
         Interlocked.Increment(ref _counters.RealtimeReports);
         return true;
+    }
+
+    /// <summary>Remembers the newest position sent, for 0x8201 position queries.</summary>
+    private void Sent(SimSample sample)
+    {
+        if (_lastSent is null || sample.TrueTime > _lastSent.TrueTime)
+        {
+            _lastSent = sample;
+            _connection!.LastSample = sample;
+        }
     }
 
     private async ValueTask LogoutAsync(CancellationToken cancellationToken)
@@ -331,6 +343,9 @@ internal sealed class Jt808Terminal : ISimTerminal
         {
             Interlocked.Increment(ref _counters.Logouts);
         }
+
+        // 0x0003 is the terminal's deregistration: its code is void, the next connection registers again.
+        _authCode = null;
     }
 
     private async ValueTask<bool> SendAsync(Jt808Body body, CancellationToken cancellationToken)

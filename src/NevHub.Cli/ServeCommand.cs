@@ -30,11 +30,26 @@ internal static class ServeCommand
         Description = "Register unknown VINs on their first login instead of refusing them.",
     };
 
+    public static readonly Option<string?> Role = new("--role")
+    {
+        Description = "Role of this node: all (default, embedded), gateway, processor or api. Same as NevHub:Role; see docs/operations.md.",
+    };
+
+    public static readonly Option<string?> Storage = new("--storage")
+    {
+        Description = "Store: sqlite (default) or postgres (NevHub:Storage:Postgres:ConnectionString). Same as NevHub:Storage:Provider.",
+    };
+
+    public static readonly Option<string?> Bus = new("--bus")
+    {
+        Description = "Bus: inprocess (default) or rabbitmq (NevHub:Bus:RabbitMq:Uri). Same as NevHub:Bus:Provider.",
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", "Run the platform: gateways, processing, embedded store and API.")
         {
-            Data, Http, GbtPort, AutoRegister,
+            Data, Http, GbtPort, AutoRegister, Role, Storage, Bus,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,11 +67,25 @@ internal static class ServeCommand
     }
 
     /// <summary>The command-line options as configuration keys (the config file and environment set the same keys).</summary>
-    public static Dictionary<string, string?> Overrides(ParseResult parse) => new()
+    public static Dictionary<string, string?> Overrides(ParseResult parse)
     {
-        ["NevHub:DataDirectory"] = parse.GetValue(Data),
-        ["NevHub:HttpUrls"] = parse.GetValue(Http),
-        ["NevHub:Gateways:Gbt32960:Port"] = parse.GetValue(GbtPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["NevHub:Registry:Policy"] = parse.GetValue(AutoRegister) ? "AutoRegister" : null,
-    };
+        var overrides = new Dictionary<string, string?>
+        {
+            ["NevHub:DataDirectory"] = parse.GetValue(Data),
+            ["NevHub:HttpUrls"] = parse.GetValue(Http),
+            ["NevHub:Gateways:Gbt32960:Port"] = parse.GetValue(GbtPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NevHub:Registry:Policy"] = parse.GetValue(AutoRegister) ? "AutoRegister" : null,
+        };
+
+        // Deployment choices only when given, so a config file or the environment can set them too.
+        foreach (var (option, key) in new[] { (Role, "NevHub:Role"), (Storage, "NevHub:Storage:Provider"), (Bus, "NevHub:Bus:Provider") })
+        {
+            if (parse.GetValue(option) is { Length: > 0 } value)
+            {
+                overrides[key] = value;
+            }
+        }
+
+        return overrides;
+    }
 }

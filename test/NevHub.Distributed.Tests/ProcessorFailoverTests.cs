@@ -13,6 +13,7 @@ namespace NevHub.Distributed.Tests;
 /// Gateway → RabbitMQ (consistent hash over quorum partitions, single active consumer) → processors → PostgreSQL, on loopback.
 /// A processor is killed under load; its partitions move to the other, and every confirmed message is stored exactly once.
 /// </summary>
+[Collection(BrokerCollection.Name)]
 public sealed class ProcessorFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _schema = "nevhub_d_" + Guid.NewGuid().ToString("N")[..16];

@@ -44,7 +44,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var target = new NpgsqlConnectionStringBuilder(Services.Postgres);
         await using var proxy = new TcpProxy(target.Host!, target.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(Services.Postgres) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3, CommandTimeout = 10 };
+        var viaProxy = new NpgsqlConnectionStringBuilder(Services.Postgres) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 15, CommandTimeout = 15 };
         var storeOptions = new PostgresStoreOptions { ConnectionString = viaProxy.ConnectionString, Schema = _schema };
         var spoolOptions = new SpoolOptions
         {
@@ -113,7 +113,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var target = new NpgsqlConnectionStringBuilder(Services.Postgres);
         await using var proxy = new TcpProxy(target.Host!, target.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(Services.Postgres) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3 };
+        var viaProxy = new NpgsqlConnectionStringBuilder(Services.Postgres) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 15 };
         var storeOptions = new PostgresStoreOptions { ConnectionString = viaProxy.ConnectionString, Schema = _schema };
         var spoolOptions = new SpoolOptions { Directory = Path.Combine(_directory, "spool"), StoreWriteTimeout = TimeSpan.FromSeconds(3) };
         var samples = Enumerable.Range(0, 300).Select(i => Load.Sample(Load.Vin(i % 3), i)).ToArray();

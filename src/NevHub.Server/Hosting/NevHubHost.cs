@@ -12,7 +12,10 @@ using NevHub.Processing;
 using NevHub.Server.Api;
 using NevHub.Server.Hubs;
 using NevHub.Server.Security;
+using NevHub.Messaging.RabbitMq;
 using NevHub.Storage;
+using NevHub.Storage.Postgres;
+using NevHub.Storage.Spool;
 using NevHub.Storage.Sqlite;
 
 namespace NevHub.Server.Hosting;
@@ -39,7 +42,14 @@ public static class NevHubHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
 
+        // Distributed roles (docs/operations.md): processor and API nodes do not listen to devices.
+        if (DistributedRoles.Role(builder.Configuration) is "processor" or "api" && builder.Configuration["NevHub:Gateways:Gbt32960:Enabled"] is null)
+        {
+            builder.Configuration["NevHub:Gateways:Gbt32960:Enabled"] = "false";
+        }
+
         builder.Services.AddNevHub();
+        builder.Services.AddNevHubBus(builder.Configuration);
         builder.WebHost.UseNevHubGateways();
 
         var app = builder.Build();
@@ -99,7 +109,10 @@ public static class NevHubHost
                 }
             });
         services.AddOptions<GroupCommitOptions>().BindConfiguration("NevHub:Storage:GroupCommit");
-        services.AddSingleton<IVehicleStore>(sp => new SqliteVehicleStore(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
+        services.AddOptions<PostgresStoreOptions>().BindConfiguration(PostgresStoreOptions.Section);
+        services.AddOptions<SpoolOptions>().BindConfiguration(SpoolOptions.Section)
+            .Configure<IOptions<NevHubOptions>>((spool, hub) => spool.Directory = spool.Directory is "" ? Path.Combine(hub.Value.DataDirectory, "spool") : spool.Directory);
+        services.AddSingleton<IVehicleStore>(sp => CreateStore(sp));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value);
         services.AddSingleton(sp => new GroupCommitWriter(
             sp.GetRequiredService<IVehicleStore>(),
@@ -120,6 +133,24 @@ public static class NevHubHost
         services.AddSingleton<IngestBus>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestBus>());
         return services;
+    }
+
+    /// <summary>
+    /// The store of <c>NevHub:Storage:Provider</c>: "sqlite" (default, the embedded file) or "postgres" (PostgreSQL behind the disk
+    /// spool, so an outage of the database does not stop ingestion).
+    /// </summary>
+    private static IVehicleStore CreateStore(IServiceProvider services)
+    {
+        var provider = (services.GetRequiredService<IConfiguration>()["NevHub:Storage:Provider"] ?? "sqlite").Trim().ToLowerInvariant();
+        return provider switch
+        {
+            "sqlite" => new SqliteVehicleStore(services.GetRequiredService<IOptions<SqliteStoreOptions>>().Value),
+            "postgres" => new SpoolingVehicleStore(
+                new PostgresVehicleStore(services.GetRequiredService<IOptions<PostgresStoreOptions>>().Value),
+                services.GetRequiredService<IOptions<SpoolOptions>>().Value,
+                services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            _ => throw new InvalidOperationException($"NevHub:Storage:Provider must be sqlite or postgres (was '{provider}')."),
+        };
     }
 
     private static void TryAddSingleton<T>(this IServiceCollection services, T instance)

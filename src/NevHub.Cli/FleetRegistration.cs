@@ -26,15 +26,16 @@ internal static class FleetRegistration
             Class = v.Spec.Class,
             BatteryCapacityKwh = v.Spec.CapacityKwh,
             Chemistry = v.Spec.Chemistry,
+            TerminalPhone = v.TerminalPhone, // motorcycles: their JT/T 808 tracker is bound by phone
             RegisteredAt = now,
         });
 
     public static string Csv(IEnumerable<Vehicle> vehicles)
     {
-        var csv = new StringBuilder("vin,maker,model,class,battery_kwh,chemistry\n");
+        var csv = new StringBuilder("vin,maker,model,class,battery_kwh,chemistry,plate,terminal_phone\n");
         foreach (var v in vehicles)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{v.Vin},{v.Maker},\"{v.Model}\",{v.Class},{v.BatteryCapacityKwh},{Chemistry(v.Chemistry)}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{v.Vin},{v.Maker},\"{v.Model}\",{v.Class},{v.BatteryCapacityKwh},{Chemistry(v.Chemistry)},,{v.TerminalPhone}\n");
         }
 
         return csv.ToString();

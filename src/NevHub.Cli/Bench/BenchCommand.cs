@@ -15,10 +15,16 @@ internal static class BenchCommand
         var data = new Option<string>("--data") { Description = "Data directory for the platform under test (deleted first).", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "nevhub-bench") };
         var noBaseline = new Option<bool>("--no-baseline") { Description = "Skip the frame-and-discard baseline run." };
         var result = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
-
-        var ingest = new Command("ingest", "Drive the platform with many GB/T 32960 terminals and report throughput, loss, latency, CPU and memory against a discard baseline.")
+        var protocol = new Option<string>("--protocol")
         {
-            connections, duration, warmup, rate, batch, data, noBaseline, result,
+            Description = "Terminal protocol: gbt32960 (logins + realtime reports) or jt808 (registration, authentication, 0x0200 with battery items).",
+            DefaultValueFactory = _ => "gbt32960",
+        };
+        protocol.AcceptOnlyFromAmong("gbt32960", "jt808");
+
+        var ingest = new Command("ingest", "Drive the platform with many GB/T 32960 or JT/T 808 terminals and report throughput, loss, latency, CPU and memory against a discard baseline.")
+        {
+            connections, duration, warmup, rate, batch, data, noBaseline, result, protocol,
         };
         ingest.SetAction((parse, cancellationToken) =>
         {
@@ -36,16 +42,19 @@ internal static class BenchCommand
                 parse.GetValue(batch),
                 parse.GetValue(data)!,
                 !parse.GetValue(noBaseline),
-                parse.GetValue(result)), Console.Out, cancellationToken);
+                parse.GetValue(result),
+                parse.GetValue(protocol)!), Console.Out, cancellationToken);
         });
 
         var tcpPort = new Option<int>("--tcp-port") { Required = true };
         var httpPort = new Option<int>("--http-port") { Required = true };
-        var sink = new Command("sink", "The baseline server: frames GB/T 32960 and discards (used by `bench ingest`).") { tcpPort, httpPort };
+        var sinkProtocol = new Option<string>("--protocol") { Description = "gbt32960 or jt808.", DefaultValueFactory = _ => "gbt32960" };
+        sinkProtocol.AcceptOnlyFromAmong("gbt32960", "jt808");
+        var sink = new Command("sink", "The baseline server: frames GB/T 32960 (or JT/T 808) and discards (used by `bench ingest`).") { tcpPort, httpPort, sinkProtocol };
         sink.Hidden = true;
         sink.SetAction(async (parse, cancellationToken) =>
         {
-            await DiscardServer.RunAsync(parse.GetValue(tcpPort), parse.GetValue(httpPort), cancellationToken).ConfigureAwait(false);
+            await DiscardServer.RunAsync(parse.GetValue(tcpPort), parse.GetValue(httpPort), parse.GetValue(sinkProtocol)!, cancellationToken).ConfigureAwait(false);
             return 0;
         });
 

@@ -19,7 +19,8 @@ internal sealed record IngestBenchSettings(
     int FramesPerWrite,
     string DataDirectory,
     bool Baseline,
-    string? ResultPath);
+    string? ResultPath,
+    string Protocol = "gbt32960");
 
 /// <summary>What one target (the platform, or the discard baseline) did under the load.</summary>
 internal sealed record TargetResult(
@@ -56,7 +57,7 @@ internal static class IngestBenchmark
         var results = new List<TargetResult>();
         output.WriteLine($"nevhub bench ingest: {settings.Connections} connections, warm-up {settings.Warmup.TotalSeconds} s, " +
             $"measured {settings.Duration.TotalSeconds} s, rate {(settings.Rate > 0 ? settings.Rate.ToString(CultureInfo.InvariantCulture) + " frames/s" : "maximum")}, " +
-            $"{Environment.ProcessorCount} cores");
+            $"{Environment.ProcessorCount} cores, protocol {settings.Protocol}");
 
         if (settings.Baseline)
         {
@@ -98,14 +99,14 @@ internal static class IngestBenchmark
         output.WriteLine($"baseline: frame-and-discard server on 127.0.0.1:{tcp}");
         output.Flush();
         await using var server = ChildProcess.StartNevHub(
-            ["bench", "sink", "--tcp-port", tcp.ToString(CultureInfo.InvariantCulture), "--http-port", http.ToString(CultureInfo.InvariantCulture)],
+            ["bench", "sink", "--tcp-port", tcp.ToString(CultureInfo.InvariantCulture), "--http-port", http.ToString(CultureInfo.InvariantCulture),
+                "--protocol", settings.Protocol],
             log: output);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
         await WaitUntilAsync(async () => (await client.GetAsync("/stats", cancellationToken).ConfigureAwait(false)).IsSuccessStatusCode, cancellationToken)
             .ConfigureAwait(false);
 
-        await using var load = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, tcp));
-        await load.ConnectAsync(Vins(settings.Connections), Start, awaitAnswers: false, cancellationToken).ConfigureAwait(false);
+        await using var load = await ConnectAsync(settings, tcp, platform: false, cancellationToken).ConfigureAwait(false);
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(settings.Rate, settings.FramesPerWrite, stop.Token);
         await Task.Delay(settings.Warmup, cancellationToken).ConfigureAwait(false);
@@ -137,14 +138,25 @@ internal static class IngestBenchmark
 
         var key = "bench-" + Guid.NewGuid().ToString("N");
         output.WriteLine($"platform: nevhub serve on 127.0.0.1:{tcp}, data in {data}");
+        var jt808 = DiscardServer.IsJt808(settings.Protocol);
+        var environment = new Dictionary<string, string>
+        {
+            ["NevHub__AdminApiKey"] = key,
+            ["NevHub__Gateways__Gbt32960__BindAddress"] = "127.0.0.1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        if (jt808)
+        {
+            // The terminals use the JT/T 808 gateway on tcp; GB/T 32960 listens on another free port, unused.
+            environment["NevHub__Gateways__Jt808__Enabled"] = "true";
+            environment["NevHub__Gateways__Jt808__Port"] = tcp.ToString(CultureInfo.InvariantCulture);
+            environment["NevHub__Gateways__Jt808__BindAddress"] = "127.0.0.1";
+        }
+
+        var gbtPort = jt808 ? ChildProcess.FreePort() : tcp;
         await using var server = ChildProcess.StartNevHub(
-            ["serve", "--data", data, "--http", $"http://127.0.0.1:{http}", "--gbt32960-port", tcp.ToString(CultureInfo.InvariantCulture)],
-            new Dictionary<string, string>
-            {
-                ["NevHub__AdminApiKey"] = key,
-                ["NevHub__Gateways__Gbt32960__BindAddress"] = "127.0.0.1",
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
+            ["serve", "--data", data, "--http", $"http://127.0.0.1:{http}", "--gbt32960-port", gbtPort.ToString(CultureInfo.InvariantCulture)],
+            environment,
             output);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
@@ -152,10 +164,11 @@ internal static class IngestBenchmark
             .ConfigureAwait(false);
 
         var vins = Vins(settings.Connections);
-        var csv = new StringBuilder("vin,maker,class\n");
-        foreach (var vin in vins)
+        var csv = new StringBuilder(jt808 ? "vin,maker,class,terminal_phone\n" : "vin,maker,class\n");
+        for (var i = 0; i < vins.Count; i++)
         {
-            csv.Append(vin).Append(",bench,car\n");
+            // JT/T 808 trackers are bound by their phone (registration needs it).
+            csv.Append(vins[i]).Append(jt808 ? ",bench,motorcycle," + Jt808LoadGenerator.Phone(i) + "\n" : ",bench,car\n");
         }
 
         using (var content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))
@@ -163,8 +176,7 @@ internal static class IngestBenchmark
             (await client.PostAsync("/api/vehicles/import", content, cancellationToken).ConfigureAwait(false)).EnsureSuccessStatusCode();
         }
 
-        await using var load = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, tcp));
-        await load.ConnectAsync(vins, Start, awaitAnswers: true, cancellationToken).ConfigureAwait(false);
+        await using var load = await ConnectAsync(settings, tcp, platform: true, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"platform: {load.Connected} terminals logged in");
 
         using var stop = new CancellationTokenSource();
@@ -185,14 +197,23 @@ internal static class IngestBenchmark
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"platform: measured {seconds:F1} s: accepted {(b.FramesReceived - a.FramesReceived) / seconds:F0} frames/s, durable {(b.MessagesDurable - a.MessagesDurable) / seconds:F0}/s, twin latency p50 {b.TwinLatencyP50Ms:F1} ms p99 {b.TwinLatencyP99Ms:F1} ms; draining"));
 
-        // Everything sent must become durable: login frames are archived too.
-        var expected = load.FramesSent + load.LoginFrames;
+        // Everything sent must become durable: login frames are archived too. JT/T 808: the handshake frames may or may not
+        // count as durable messages, so the drain also ends once every report is durable and the count stopped moving.
+        var expected = load.FramesSent + load.SetupFrames;
         var drain = Stopwatch.StartNew();
         IngestStats last = b;
+        var stable = 0;
         while (drain.Elapsed < TimeSpan.FromMinutes(3))
         {
+            var previous = last.MessagesDurable;
             last = await Stats(client, cancellationToken).ConfigureAwait(false);
             if (last.MessagesDurable >= expected)
+            {
+                break;
+            }
+
+            stable = last.MessagesDurable == previous ? stable + 1 : 0;
+            if (jt808 && last.MessagesDurable >= load.FramesSent && stable >= 8)
             {
                 break;
             }
@@ -214,6 +235,23 @@ internal static class IngestBenchmark
     }
 
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
+
+    /// <summary>Connects the terminals of the run's protocol; against the platform they log in (GB/T) or register and authenticate (JT/T 808).</summary>
+    private static async Task<IBenchLoad> ConnectAsync(IngestBenchSettings settings, int port, bool platform, CancellationToken cancellationToken)
+    {
+        var target = new IPEndPoint(IPAddress.Loopback, port);
+        if (DiscardServer.IsJt808(settings.Protocol))
+        {
+            var jt808 = new Jt808LoadGenerator(target);
+            var phones = Enumerable.Range(0, settings.Connections).Select(Jt808LoadGenerator.Phone).ToList();
+            await jt808.ConnectAsync(phones, Start, handshake: platform, cancellationToken).ConfigureAwait(false);
+            return jt808;
+        }
+
+        var gbt = new LoadGenerator(target);
+        await gbt.ConnectAsync(Vins(settings.Connections), Start, awaitAnswers: platform, cancellationToken).ConfigureAwait(false);
+        return gbt;
+    }
 
     private static List<string> Vins(int count) =>
         [.. Enumerable.Range(0, count).Select(i => "LBENCH" + i.ToString("D11", CultureInfo.InvariantCulture))];

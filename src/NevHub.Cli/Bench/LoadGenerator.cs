@@ -8,7 +8,7 @@ namespace NevHub.Cli.Bench;
 /// Many real TCP terminals in one process: connects them (in waves, so the listen backlog is not overrun), logs each in,
 /// then sends pre-encoded realtime reports in batches, as fast as the server takes them or at a fixed total rate.
 /// </summary>
-internal sealed class LoadGenerator : IAsyncDisposable
+internal sealed class LoadGenerator : IBenchLoad
 {
     private readonly IPEndPoint _target;
     private readonly List<Terminal> _terminals = [];
@@ -20,6 +20,8 @@ internal sealed class LoadGenerator : IAsyncDisposable
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
     public long LoginFrames => Interlocked.Read(ref _loginFrames);
+
+    public long SetupFrames => LoginFrames;
 
     public int Connected => _terminals.Count;
 

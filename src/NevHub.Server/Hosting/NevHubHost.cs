@@ -57,6 +57,7 @@ public static class NevHubHost
         // Create the API-key store now, so a first start prints its admin key before any request.
         _ = app.Services.GetRequiredService<ApiKeyStore>();
         _ = app.Services.GetRequiredService<UserStore>();
+        _ = app.Services.GetRequiredService<PrometheusMetrics>(); // listen from the start, not from the first scrape
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -71,6 +72,7 @@ public static class NevHubHost
         app.MapUsersApi();
         app.MapKeysApi();
         app.MapNevHubLive();
+        app.MapNevHubMetrics();
         return app;
     }
 
@@ -86,6 +88,7 @@ public static class NevHubHost
         services.AddNevHubAnalytics();
         services.AddNevHubLive();
 
+        services.AddSingleton<PrometheusMetrics>();
         services.AddProblemDetails();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o =>

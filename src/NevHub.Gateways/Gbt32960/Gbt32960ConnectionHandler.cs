@@ -119,6 +119,11 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                 }
                 catch (OperationCanceledException)
                 {
+                    if (_closeReason is not null)
+                    {
+                        return; // closed from outside (replaced by a new login): not a time-out
+                    }
+
                     var kind = _session is null ? "login" : partialSince != 0 ? "partial_frame" : "idle";
                     _h._metrics.Timeouts.Add(1, ProtocolTag, new KeyValuePair<string, object?>("kind", kind));
                     _closeReason = kind + " time-out";

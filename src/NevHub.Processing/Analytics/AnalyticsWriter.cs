@@ -96,6 +96,13 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     {
         lock (_lock)
         {
+            if (o.SampleTicks != 0)
+            {
+                // Idempotent: keyed by the receipt, counted once by the store.
+                _pending.Receipts[(vin, o.SampleTicks, o.ContentHash, o.ReceivedTicks)] = (day, o);
+                return;
+            }
+
             if (!_pending.Quality.TryGetValue((vin, day), out var q))
             {
                 _pending.Quality[(vin, day)] = q = new QualityAccumulator();
@@ -249,8 +256,20 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
             quality.Add(q.ToDay(vin, await MakerOf(vin).ConfigureAwait(false), day));
         }
 
+        var receipts = new List<QualityReceipt>(p.Receipts.Count);
+        foreach (var ((vin, sampleTicks, hash, receivedTicks), (day, o)) in p.Receipts)
+        {
+            var maker = await MakerOf(vin).ConfigureAwait(false);
+            var frame = new QualityAccumulator();
+            frame.Add(o);
+            var duplicate = new QualityAccumulator();
+            duplicate.Add(o with { Duplicate = true });
+            receipts.Add(new QualityReceipt(vin, sampleTicks, hash, receivedTicks, frame.ToDay(vin, maker, day), duplicate.ToDay(vin, maker, day)));
+        }
+
         return new AnalyticsBatch
         {
+            QualityReceipts = receipts,
             Trips = trips,
             DeletedTrips = deletedTrips,
             Charges = charges,
@@ -274,7 +293,9 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
 
         public Dictionary<(string, DateOnly), QualityAccumulator> Quality { get; } = [];
 
-        public int Count => Trips.Count + Charges.Count + Alarms.Count + Quality.Count;
+        public Dictionary<(string Vin, long SampleTicks, long Hash, long ReceivedTicks), (DateOnly Day, QualityObservation Observation)> Receipts { get; } = [];
+
+        public int Count => Trips.Count + Charges.Count + Alarms.Count + Quality.Count + Receipts.Count;
 
         public bool IsEmpty => Count == 0;
 
@@ -297,6 +318,11 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
             }
 
             Notify.UnionWith(newer.Notify);
+            foreach (var (k, v) in newer.Receipts)
+            {
+                Receipts[k] = v;
+            }
+
             foreach (var (k, v) in newer.Quality)
             {
                 if (Quality.TryGetValue(k, out var mine))

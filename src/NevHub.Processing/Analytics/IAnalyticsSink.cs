@@ -25,7 +25,10 @@ public interface IAnalyticsSink
     void RecordQuality(string vin, DateOnly day, in QualityObservation observation);
 }
 
-/// <summary>What one received sample says about data quality.</summary>
+/// <summary>
+/// What one received sample says about data quality. With a receipt (<paramref name="SampleTicks"/> ≠ 0: sample time, content
+/// hash, receive time) the store counts it once however often it is recorded (replays); without one it is a plain increment.
+/// </summary>
 public readonly record struct QualityObservation(
     bool Duplicate,
     bool Reissue,
@@ -38,4 +41,7 @@ public readonly record struct QualityObservation(
     bool SocJump,
     bool PositionJump,
     NevHub.Domain.SampleField Invalid,
-    NevHub.Domain.SampleField Abnormal);
+    NevHub.Domain.SampleField Abnormal,
+    long SampleTicks = 0,
+    long ContentHash = 0,
+    long ReceivedTicks = 0);

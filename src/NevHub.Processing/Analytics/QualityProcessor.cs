@@ -9,7 +9,8 @@ namespace NevHub.Processing.Analytics;
 /// Data-quality counters per vehicle and UTC day (of the sample time): frames, realtime/reissue, duplicates (same sample
 /// time and content seen recently), latency (receipt − sample time), clock drift of realtime frames, covered time and
 /// expected frames at the report period, invalid/abnormal fields, and implausible jumps of odometer, SOC and position
-/// against the previous sample in time. Counters are increments handed to the sink. Runs on the vehicle's lane.
+/// against the previous sample in time. Each observation carries its receipt (sample time, content hash, receive time), so the
+/// store counts a frame once however often it is replayed. Runs on the vehicle's lane.
 /// </summary>
 public sealed class QualityProcessor : IVehicleProcessor
 {
@@ -40,11 +41,11 @@ public sealed class QualityProcessor : IVehicleProcessor
         var v = _vehicles.GetOrAdd(s.Vin, static _ => new VehicleQualityState());
         var day = DateOnly.FromDateTime(s.SampleTime.UtcDateTime);
         var latency = (s.ReceivedAt - s.SampleTime).TotalSeconds;
-        var key = (s.SampleTime.UtcTicks, SampleContentHash.Compute(s));
+        (long UtcTicks, long) key = (s.SampleTime.UtcTicks, SampleContentHash.Compute(s));
         if (!v.Keys.Add(key))
         {
             _sink.RecordQuality(s.Vin, day, new QualityObservation(true, s.Kind == ReportKind.Reissue, latency, null, false, 0, 0, false, false, false,
-                SampleField.None, SampleField.None));
+                SampleField.None, SampleField.None, key.UtcTicks, key.Item2, s.ReceivedAt.UtcTicks));
             return;
         }
 
@@ -89,7 +90,7 @@ public sealed class QualityProcessor : IVehicleProcessor
         }
 
         _sink.RecordQuality(s.Vin, day, new QualityObservation(false, s.Kind == ReportKind.Reissue, latency, drift, driftViolation, covered, expected,
-            odoJump, socJump, posJump, s.InvalidFields, s.AbnormalFields));
+            odoJump, socJump, posJump, s.InvalidFields, s.AbnormalFields, key.UtcTicks, key.Item2, s.ReceivedAt.UtcTicks));
     }
 
     private sealed class VehicleQualityState

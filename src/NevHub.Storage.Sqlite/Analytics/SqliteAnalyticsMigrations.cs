@@ -16,6 +16,7 @@ public static class SqliteAnalyticsMigrations
     public static IReadOnlyList<(long Version, string Description, Action<SqliteConnection, SqliteTransaction> Apply)> Steps { get; } =
     [
         (1, "trips, charges, alarms, alarm handling, quality, factors, baselines, webhook outbox", Initial),
+        (2, "quality receipts (idempotent quality counters)", QualityReceipts),
     ];
 
     public static long LatestVersion => Steps[^1].Version;
@@ -109,4 +110,10 @@ public static class SqliteAnalyticsMigrations
             PutBaseline(c, tx, b);
         }
     }
+
+    private static void QualityReceipts(SqliteConnection c, SqliteTransaction tx) =>
+        SqliteAnalyticsStore.Exec(c, tx, """
+            CREATE TABLE an_quality_receipts (vin TEXT NOT NULL, sample_ticks INTEGER NOT NULL, hash INTEGER NOT NULL, received_ticks INTEGER NOT NULL,
+              PRIMARY KEY (vin, sample_ticks, hash, received_ticks)) WITHOUT ROWID;
+            """);
 }

@@ -132,7 +132,27 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
                     ("$data", JsonSerializer.Serialize(a, Json)));
             }
 
-            foreach (var q in batch.QualityIncrements)
+            var increments = new List<QualityDay>(batch.QualityIncrements);
+            foreach (var r in batch.QualityReceipts)
+            {
+                // Counted once per receipt; a second receipt of the same sample (a resend) counts as a duplicate.
+                if (ExecCount(c, tx, """
+                    INSERT INTO an_quality_receipts (vin, sample_ticks, hash, received_ticks) VALUES ($vin, $t, $h, $r) ON CONFLICT DO NOTHING
+                    """, ("$vin", r.Vin), ("$t", r.SampleTicks), ("$h", r.ContentHash), ("$r", r.ReceivedTicks)) == 0)
+                {
+                    continue;
+                }
+
+                using var seen = c.CreateCommand();
+                seen.Transaction = tx;
+                seen.CommandText = "SELECT count(*) FROM an_quality_receipts WHERE vin = $vin AND sample_ticks = $t AND hash = $h";
+                seen.Parameters.AddWithValue("$vin", r.Vin);
+                seen.Parameters.AddWithValue("$t", r.SampleTicks);
+                seen.Parameters.AddWithValue("$h", r.ContentHash);
+                increments.Add(Convert.ToInt64(seen.ExecuteScalar(), CultureInfo.InvariantCulture) > 1 ? r.AsDuplicate : r.Frame);
+            }
+
+            foreach (var q in increments.GroupBy(q => (q.Vin, q.Day)).Select(g => g.Aggregate(QualityMath.Add)))
             {
                 var stored = ReadOne<QualityDay>(c, tx, "SELECT data FROM an_quality WHERE vin = $vin AND day = $day",
                     ("$vin", q.Vin), ("$day", q.Day.DayNumber));
@@ -561,6 +581,19 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         }
 
         cmd.ExecuteNonQuery();
+    }
+
+    private static int ExecCount(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd.ExecuteNonQuery();
     }
 
     private static T? ReadOne<T>(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)

@@ -81,12 +81,24 @@ public sealed record AnalyticsBatch
     /// <summary>Quality increments: added to what is stored for (Vin, Day).</summary>
     public IReadOnlyList<QualityDay> QualityIncrements { get; init; } = [];
 
+    /// <summary>
+    /// Quality of single received frames, idempotent: each receipt (vehicle, sample time, content hash, receive time) is
+    /// counted once, however often it is applied (a replay after a crash); a receipt of a sample already counted under
+    /// another receive time (a terminal's resend) adds <see cref="QualityReceipt.AsDuplicate"/> instead of its counters.
+    /// </summary>
+    public IReadOnlyList<QualityReceipt> QualityReceipts { get; init; } = [];
+
     /// <summary>Webhook deliveries to queue durably with the batch.</summary>
     public IReadOnlyList<WebhookDelivery> Webhooks { get; init; } = [];
 
     public bool IsEmpty => Trips.Count + DeletedTrips.Count + Charges.Count + DeletedCharges.Count + Alarms.Count + DeletedAlarms.Count
-        + QualityIncrements.Count + Webhooks.Count == 0;
+        + QualityIncrements.Count + QualityReceipts.Count + Webhooks.Count == 0;
 }
+
+/// <summary>One received frame's quality counters, keyed by its receipt.</summary>
+/// <param name="Frame">Its counters when its sample is new.</param>
+/// <param name="AsDuplicate">Its counters when the sample was already counted (frames, realtime/reissue, duplicates).</param>
+public sealed record QualityReceipt(string Vin, long SampleTicks, long ContentHash, long ReceivedTicks, QualityDay Frame, QualityDay AsDuplicate);
 
 public sealed record DerivedRecords(IReadOnlyList<Trip> Trips, IReadOnlyList<ChargeSession> Charges, IReadOnlyList<AlarmEpisode> Alarms);
 

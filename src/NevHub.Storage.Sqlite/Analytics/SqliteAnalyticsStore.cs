@@ -30,6 +30,9 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
     private volatile bool _migrated;
     private bool _disposed;
 
+    /// <summary>How long (sample time, behind a vehicle's newest) quality receipts are kept to recognise replays and resends.</summary>
+    public static readonly TimeSpan QualityReceiptRetention = TimeSpan.FromDays(7);
+
     public SqliteAnalyticsStore(SqliteStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -150,6 +153,13 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
                 seen.Parameters.AddWithValue("$t", r.SampleTicks);
                 seen.Parameters.AddWithValue("$h", r.ContentHash);
                 increments.Add(Convert.ToInt64(seen.ExecuteScalar(), CultureInfo.InvariantCulture) > 1 ? r.AsDuplicate : r.Frame);
+            }
+
+            foreach (var g in batch.QualityReceipts.GroupBy(r => r.Vin))
+            {
+                // Receipts are kept for QualityReceiptRetention behind the vehicle's newest: a replay or resend older than that counts again.
+                ExecCount(c, tx, "DELETE FROM an_quality_receipts WHERE vin = $vin AND sample_ticks < $cut",
+                    ("$vin", g.Key), ("$cut", g.Max(r => r.SampleTicks) - QualityReceiptRetention.Ticks));
             }
 
             foreach (var q in increments.GroupBy(q => (q.Vin, q.Day)).Select(g => g.Aggregate(QualityMath.Add)))

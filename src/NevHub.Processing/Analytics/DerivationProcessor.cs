@@ -7,9 +7,10 @@ using NevHub.Storage.Analytics;
 namespace NevHub.Processing.Analytics;
 
 /// <summary>
-/// Trips, charging sessions and alarm episodes of every vehicle, re-derived from a bounded, time-sorted window of its
-/// recent samples. Each new sample (live, reissued, late, out of order) is inserted by sample time (exact duplicates
-/// are dropped) and the affected span is segmented again: from <see cref="AnalyticsOptions.Lookback"/> before the sample,
+/// Trips, charging sessions and alarm episodes of every vehicle, derived from a bounded, time-sorted window of its
+/// recent samples (exact duplicates are dropped). A sample in order (not before the newest) steps the segmenters' kept
+/// states: only the open records are extended or ended, O(1) amortised. A sample out of order (late, reissued) is inserted
+/// by sample time and the affected span is segmented again: from <see cref="AnalyticsOptions.Lookback"/> before the sample,
 /// widened to the start of any record still open or ending within that look-back, to the end of the window. The new
 /// records are compared with those emitted before for that span; the differences go to the sink as upserts and deletes
 /// by natural key. Deterministic: the same set of samples gives the same records whatever the arrival order (within

@@ -221,6 +221,36 @@ public sealed class AnalyticsApiTests(AnalyticsApiFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_frame_sent_twice_counts_once_as_a_frame_and_once_as_a_duplicate()
+    {
+        const string vin = "LANALYT0000000003";
+        await Server.RegisterAsync(vin, maker: "changan");
+        await using var terminal = await TestTerminal.ConnectAsync(Server.GbtPort, vin);
+        await terminal.LoginAsync();
+        await terminal.ReceiveAsync();
+        var frame = terminal.Report(fixture.T0, speedKmh: 0, soc: 50);
+        await terminal.SendAsync(frame);
+        await terminal.SendAsync(frame);
+        await terminal.SendAsync(terminal.Report(fixture.T0.AddSeconds(10), speedKmh: 0, soc: 50));
+
+        JsonElement summary = default;
+        Assert.True(await TestServer.EventuallyAsync(async () =>
+        {
+            var response = await Server.Admin.GetAsync($"/api/quality/vehicles/{vin}");
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            summary = doc.RootElement.GetProperty("summary").Clone();
+            return summary.GetProperty("frames").GetInt64() >= 3;
+        }), "the three frames were not counted");
+        Assert.Equal(3, summary.GetProperty("frames").GetInt64());
+        Assert.Equal(1, summary.GetProperty("duplicates").GetInt64());
+    }
+
+    [Fact]
     public async Task A_maker_sees_only_its_own_trips_charges_alarms_energy_and_quality()
     {
         using var maker = Server.Client(Server.CreateKey(Roles.MakerViewer, "changan"));

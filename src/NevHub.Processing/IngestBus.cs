@@ -31,9 +31,10 @@ public sealed partial class IngestBus : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(processors);
         _twin = twin;
         _sink = sink;
-        _processors = [.. processors];
+        _processors = options.Value.RunProcessors ? [.. processors] : [];
         _logger = logger;
         var o = options.Value;
         _lanes = new Channel<IngestMessage>[o.Lanes];

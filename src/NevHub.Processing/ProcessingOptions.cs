@@ -14,4 +14,10 @@ public sealed class ProcessingOptions
     /// <summary>Messages each lane buffers before gateways wait (back-pressure). Default 8192.</summary>
     [Range(16, 1_000_000)]
     public int LaneCapacity { get; set; } = 8192;
+
+    /// <summary>
+    /// Run the per-vehicle processors (analytics) on the lanes. Default true; false leaves only the twin and storage, e.g. on a
+    /// node that only ingests, or to measure what the processors cost.
+    /// </summary>
+    public bool RunProcessors { get; set; } = true;
 }

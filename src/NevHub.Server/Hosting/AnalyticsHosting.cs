@@ -22,7 +22,9 @@ public static class AnalyticsHosting
                 o.Validate();
                 return true;
             }).ValidateOnStart();
-        services.AddSingleton<IAnalyticsStore>(sp => new SqliteAnalyticsStore(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
+        // Its own file: SQLite has one writer per database, and the analytics writer must not queue behind ingestion (or
+        // make ingestion queue behind it). Nothing in it joins the vehicle store's tables.
+        services.AddSingleton<IAnalyticsStore>(sp => new SqliteAnalyticsStore(AnalyticsFile(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value)));
         services.AddSingleton<AnalyticsWriter>();
         services.AddSingleton<IAnalyticsSink>(sp => sp.GetRequiredService<AnalyticsWriter>());
         services.AddSingleton<DerivationProcessor>();
@@ -34,6 +36,28 @@ public static class AnalyticsHosting
         services.AddHttpClient(WebhookDispatcher.HttpClientName);
         services.AddHostedService<WebhookDispatcher>();
         return services;
+    }
+
+    /// <summary>The vehicle store's SQLite settings, for the file <c>analytics.db</c> beside it.</summary>
+    public static SqliteStoreOptions AnalyticsFile(SqliteStoreOptions store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return new SqliteStoreOptions
+        {
+            DataDirectory = store.DataDirectory,
+            FileName = "analytics.db",
+            Synchronous = store.Synchronous,
+            CacheSizeKib = store.CacheSizeKib,
+            ReaderCacheSizeKib = store.ReaderCacheSizeKib,
+            PageSize = store.PageSize,
+            BusyTimeout = store.BusyTimeout,
+            ReaderConnections = store.ReaderConnections,
+            WalAutoCheckpointPages = store.WalAutoCheckpointPages,
+            MmapSizeBytes = store.MmapSizeBytes,
+            PurgeChunkSize = store.PurgeChunkSize,
+            MaxPageSize = store.MaxPageSize,
+            VinCacheSize = store.VinCacheSize,
+        };
     }
 }
 

@@ -19,12 +19,16 @@ public sealed class PrometheusMetrics : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(Instrument Instrument, string Tags), Cell> _cells = new();
 
-    public PrometheusMetrics()
+    public PrometheusMetrics(IMeterFactory meterFactory)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            var meter = instrument.Meter.Name;
-            if (meter.StartsWith("NevHub", StringComparison.Ordinal) || meter is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel")
+            var meter = instrument.Meter;
+            // Only this host's meters (created by its IMeterFactory) and the process-wide runtime meter: several hosts in one
+            // process (tests, tools) must not report each other's figures under the same series names.
+            var ours = ReferenceEquals(meter.Scope, meterFactory)
+                && (meter.Name.StartsWith("NevHub", StringComparison.Ordinal) || meter.Name == "Microsoft.AspNetCore.Server.Kestrel");
+            if (ours || (meter.Scope is null && meter.Name == "System.Runtime"))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

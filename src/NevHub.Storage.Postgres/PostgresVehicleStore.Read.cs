@@ -269,7 +269,7 @@ public sealed partial class PostgresVehicleStore
                 ReceivedAt = Time(received),
                 Protocol = (TelemetryProtocol)reader.GetInt32(2),
                 Command = reader.GetInt32(3),
-                SampleTime = reader.IsDBNull(4) ? null : Time(reader.GetDateTime(4)),
+                SampleTime = reader.IsDBNull(4) ? null : DeviceTime.Of(Time(reader.GetDateTime(4))),
                 Bytes = reader.GetFieldValue<byte[]>(5),
             });
         }
@@ -335,7 +335,7 @@ public sealed partial class PostgresVehicleStore
     private static VehicleSample ReadSample(NpgsqlDataReader r, string vin) => new()
     {
         Vin = vin,
-        SampleTime = Time(r.GetDateTime(0)),
+        SampleTime = DeviceTime.Of(Time(r.GetDateTime(0))),
         ReceivedAt = Time(r.GetDateTime(2)),
         Protocol = (TelemetryProtocol)r.GetInt32(3),
         Kind = (ReportKind)r.GetInt32(4),

@@ -242,11 +242,8 @@ public sealed partial class SqliteVehicleStore : IVehicleStore
 
     private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-    /// <summary>
-    /// A terminal's time (sample time) reads back in Beijing time (+08:00), the zone every supported protocol puts on the
-    /// wire, so the API shows the same clock reading the device sent. Same instant as stored, so records still compare equal.
-    /// </summary>
-    private static DateTimeOffset DeviceTime(long ticks) => new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(8));
+    /// <summary>A terminal's time (sample time) reads back at the terminals' offset (<see cref="Domain.DeviceTime"/>).</summary>
+    private static DateTimeOffset DeviceTime(long ticks) => Domain.DeviceTime.Of(Time(ticks));
 
     private readonly struct ReaderLease : IDisposable
     {

@@ -312,6 +312,24 @@ public abstract class VehicleStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sample_times_read_back_in_the_terminals_time_zone_whatever_offset_was_written()
+    {
+        var utc = new DateTimeOffset(2026, 3, 1, 0, 0, 30, TimeSpan.Zero);
+        await Store.WriteAsync(new IngestBatch(
+            [Sample(Vin(1), utc, cells: 4)],
+            [Frame(Vin(1), utc.AddSeconds(1)) with { SampleTime = utc }]));
+
+        var sample = Assert.Single((await Store.GetSamplesAsync(new SampleQuery { Vin = Vin(1) })).Items);
+        var latest = Assert.Single(await Store.GetLatestSamplesAsync(), s => s.Vin == Vin(1));
+        var frame = Assert.Single((await Store.GetRawFramesAsync(new RawFrameQuery { Vin = Vin(1) })).Items);
+        foreach (var time in new[] { sample.SampleTime, latest.SampleTime, frame.SampleTime!.Value })
+        {
+            Assert.Equal(utc, time); // the same instant...
+            Assert.Equal(DeviceTime.Offset, time.Offset); // ...at +08:00, as the device sent it
+        }
+    }
+
+    [Fact]
     public async Task Raw_frames_round_trip_in_receive_time_order()
     {
         var frames = new[]

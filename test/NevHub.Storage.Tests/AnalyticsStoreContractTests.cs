@@ -223,4 +223,64 @@ public abstract class AnalyticsStoreContractTests : IAsyncLifetime
         await Store.CompleteWebhookAsync(due.Id);
         Assert.Equal(0, await Store.CountPendingWebhooksAsync());
     }
+
+    private static ShareLink Share(string hash, string vin, string maker, int createdMinutes, int hours = 24) => new()
+    {
+        Id = hash[..ShareLink.IdLength],
+        TokenHash = hash,
+        Vin = vin,
+        Maker = maker,
+        TripStart = T0,
+        CreatedAt = T0.AddMinutes(createdMinutes),
+        CreatedBy = "contract",
+        ExpiresAt = T0.AddMinutes(createdMinutes).AddHours(hours),
+    };
+
+    [Fact]
+    public async Task Share_links_are_found_by_id_and_token_hash_listed_newest_first_within_the_makers_and_survive_a_reopen()
+    {
+        var a = Share(new string('a', 64), VinA, "changan", 1);
+        var b = Share(new string('b', 64), VinA, "changan", 2);
+        var c = Share(new string('c', 64), VinB, "seres", 3);
+        foreach (var share in new[] { a, b, c })
+        {
+            Assert.True(await Store.CreateShareAsync(share));
+        }
+
+        // The id is unique: a second link whose hash starts like a taken one is refused, and nothing of it is stored.
+        var clash = Share("aaaaaaaa" + new string('d', 56), VinB, "seres", 4);
+        Assert.False(await Store.CreateShareAsync(clash));
+        Assert.Null(await Store.GetShareByTokenHashAsync(clash.TokenHash));
+
+        await ReopenAsync();
+        Assert.Equal(a, await Store.GetShareAsync(a.Id));
+        Assert.Equal(b, await Store.GetShareByTokenHashAsync(b.TokenHash));
+        Assert.Null(await Store.GetShareAsync("00000000"));
+        Assert.Null(await Store.GetShareByTokenHashAsync(new string('e', 64)));
+
+        Assert.Equal([c.Id, b.Id, a.Id], (await Store.ListSharesAsync(new ShareQuery())).Select(s => s.Id));
+        Assert.Equal([b.Id, a.Id], (await Store.ListSharesAsync(new ShareQuery { Makers = ["changan"] })).Select(s => s.Id));
+        Assert.Equal([c.Id], (await Store.ListSharesAsync(new ShareQuery { Vin = VinB })).Select(s => s.Id));
+        Assert.Empty(await Store.ListSharesAsync(new ShareQuery { Vin = VinB, Makers = ["changan"] }));
+        Assert.Empty(await Store.ListSharesAsync(new ShareQuery { Makers = [] }));
+        Assert.Equal([c.Id], (await Store.ListSharesAsync(new ShareQuery { Limit = 1 })).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task A_share_link_expires_at_its_time_and_a_revocation_keeps_its_first_time()
+    {
+        var share = Share(new string('f', 64), VinA, "changan", 0, hours: 1);
+        Assert.True(await Store.CreateShareAsync(share));
+        var stored = await Store.GetShareByTokenHashAsync(share.TokenHash);
+        Assert.True(stored!.IsLiveAt(T0.AddMinutes(59)));
+        Assert.False(stored.IsLiveAt(T0.AddHours(1)));
+
+        Assert.True(await Store.RevokeShareAsync(share.Id, T0.AddMinutes(5)));
+        Assert.True(await Store.RevokeShareAsync(share.Id, T0.AddMinutes(9)));
+        Assert.False(await Store.RevokeShareAsync("00000000", T0));
+        await ReopenAsync();
+        var revoked = await Store.GetShareAsync(share.Id);
+        Assert.Equal(T0.AddMinutes(5), revoked!.RevokedAt);
+        Assert.False(revoked.IsLiveAt(T0.AddMinutes(6)));
+    }
 }

@@ -17,6 +17,7 @@ public static class SqliteAnalyticsMigrations
     [
         (1, "trips, charges, alarms, alarm handling, quality, factors, baselines, webhook outbox", Initial),
         (2, "quality receipts (idempotent quality counters)", QualityReceipts),
+        (3, "ride share links (token hashes only)", ShareLinks),
     ];
 
     public static long LatestVersion => Steps[^1].Version;
@@ -115,5 +116,13 @@ public static class SqliteAnalyticsMigrations
         SqliteAnalyticsStore.Exec(c, tx, """
             CREATE TABLE an_quality_receipts (vin TEXT NOT NULL, sample_ticks INTEGER NOT NULL, hash INTEGER NOT NULL, received_ticks INTEGER NOT NULL,
               PRIMARY KEY (vin, sample_ticks, hash, received_ticks)) WITHOUT ROWID;
+            """);
+
+    private static void ShareLinks(SqliteConnection c, SqliteTransaction tx) =>
+        SqliteAnalyticsStore.Exec(c, tx, """
+            CREATE TABLE an_shares (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, vin TEXT NOT NULL, maker TEXT NOT NULL,
+              created_at INTEGER NOT NULL, data TEXT NOT NULL);
+            CREATE INDEX an_shares_created ON an_shares (created_at);
+            CREATE INDEX an_shares_vin ON an_shares (vin, created_at);
             """);
 }

@@ -187,12 +187,9 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
     public Task<Page<Trip>> ListTripsAsync(RecordQuery query, CancellationToken cancellationToken = default) =>
         ListAsync<Trip>("an_trips", "vin", AnalyticsCursor.TripTag, query, "", [], t => (t.Start, t.Vin), cancellationToken);
 
-    public async Task<Trip?> GetTripAsync(string vin, DateTimeOffset start, CancellationToken cancellationToken = default)
-    {
-        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
-        await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        return ReadOne<Trip>(c, null, "SELECT data FROM an_trips WHERE vin = $vin AND start = $start", ("$vin", vin), ("$start", start.UtcTicks));
-    }
+    public Task<Trip?> GetTripAsync(string vin, DateTimeOffset start, CancellationToken cancellationToken = default) =>
+        ReadOneAsync<Trip>("SELECT data FROM an_trips WHERE vin = $vin AND start = $start", cancellationToken,
+            ("$vin", vin), ("$start", start.UtcTicks));
 
     public Task<Page<ChargeSession>> ListChargesAsync(RecordQuery query, CancellationToken cancellationToken = default) =>
         ListAsync<ChargeSession>("an_charges", "vin", AnalyticsCursor.ChargeTag, query, "", [], s => (s.Start, s.Vin), cancellationToken);
@@ -223,19 +220,11 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         return ListAsync<AlarmEpisode>("an_alarms", "id", AnalyticsCursor.AlarmTag, query, extra.ToString(), parameters, a => (a.Start, a.Id), cancellationToken);
     }
 
-    public async Task<AlarmEpisode?> GetAlarmAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
-        await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        return ReadOne<AlarmEpisode>(c, null, "SELECT data FROM an_alarms WHERE id = $id", ("$id", id));
-    }
+    public Task<AlarmEpisode?> GetAlarmAsync(string id, CancellationToken cancellationToken = default) =>
+        ReadOneAsync<AlarmEpisode>("SELECT data FROM an_alarms WHERE id = $id", cancellationToken, ("$id", id));
 
-    public async Task<AlarmHandling?> GetAlarmHandlingAsync(string alarmId, CancellationToken cancellationToken = default)
-    {
-        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
-        await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        return ReadOne<AlarmHandling>(c, null, "SELECT data FROM an_alarm_handling WHERE alarm_id = $id", ("$id", alarmId));
-    }
+    public Task<AlarmHandling?> GetAlarmHandlingAsync(string alarmId, CancellationToken cancellationToken = default) =>
+        ReadOneAsync<AlarmHandling>("SELECT data FROM an_alarm_handling WHERE alarm_id = $id", cancellationToken, ("$id", alarmId));
 
     public Task SaveAlarmHandlingAsync(AlarmHandling handling, CancellationToken cancellationToken = default)
     {
@@ -419,6 +408,72 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
+    public async Task<bool> CreateShareAsync(ShareLink share, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        var created = false;
+        await WriteAsync(tx => created = ExecCount(tx.Connection!, tx, """
+            INSERT INTO an_shares (id, token_hash, vin, maker, created_at, data) VALUES ($id, $hash, $vin, $maker, $created, $data)
+            ON CONFLICT DO NOTHING
+            """, ("$id", share.Id), ("$hash", share.TokenHash), ("$vin", share.Vin), ("$maker", share.Maker), ("$created", share.CreatedAt.UtcTicks),
+            ("$data", JsonSerializer.Serialize(share, Json))) == 1, cancellationToken).ConfigureAwait(false);
+        return created;
+    }
+
+    public Task<ShareLink?> GetShareAsync(string id, CancellationToken cancellationToken = default) =>
+        ReadOneAsync<ShareLink>("SELECT data FROM an_shares WHERE id = $id", cancellationToken, ("$id", id));
+
+    public Task<ShareLink?> GetShareByTokenHashAsync(string tokenHash, CancellationToken cancellationToken = default) =>
+        ReadOneAsync<ShareLink>("SELECT data FROM an_shares WHERE token_hash = $hash", cancellationToken, ("$hash", tokenHash));
+
+    public async Task<IReadOnlyList<ShareLink>> ListSharesAsync(ShareQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Makers is { Count: 0 })
+        {
+            return [];
+        }
+
+        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        var sql = new StringBuilder("SELECT data FROM an_shares WHERE 1 = 1");
+        AddFilters(cmd, sql, query.Vin, query.Makers);
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
+        cmd.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, _maxPageSize));
+        cmd.CommandText = sql.ToString();
+        var rows = new List<ShareLink>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(JsonSerializer.Deserialize<ShareLink>(reader.GetString(0), Json)!);
+        }
+
+        return rows;
+    }
+
+    public async Task<bool> RevokeShareAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var found = false;
+        await WriteAsync(tx =>
+        {
+            var c = tx.Connection!;
+            var share = ReadOne<ShareLink>(c, tx, "SELECT data FROM an_shares WHERE id = $id", ("$id", id));
+            if (share is null)
+            {
+                return;
+            }
+
+            found = true;
+            if (share.RevokedAt is null)
+            {
+                Exec(c, tx, "UPDATE an_shares SET data = $data WHERE id = $id",
+                    ("$id", id), ("$data", JsonSerializer.Serialize(share with { RevokedAt = at }, Json)));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return found;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
@@ -527,6 +582,14 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
 
             sql.Append(')');
         }
+    }
+
+    private async Task<T?> ReadOneAsync<T>(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+        where T : class
+    {
+        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        return ReadOne<T>(c, null, sql, parameters);
     }
 
     private async Task WriteAsync(Action<SqliteTransaction> work, CancellationToken cancellationToken)

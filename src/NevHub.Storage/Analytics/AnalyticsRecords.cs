@@ -310,3 +310,51 @@ public sealed record WebhookDelivery
 
     public string? LastError { get; init; }
 }
+
+/// <summary>
+/// A share link of one trip: anyone holding its token may see a privacy-trimmed view of the ride until it expires or is
+/// revoked. Only the SHA-256 of the token is stored, so the database alone never opens a link.
+/// </summary>
+public sealed record ShareLink
+{
+    /// <summary>Length of <see cref="Id"/>: the first hex digits of <see cref="TokenHash"/>, unique among shares.</summary>
+    public const int IdLength = 8;
+
+    /// <summary>The public handle for listing and revoking: the first <see cref="IdLength"/> hex digits of <see cref="TokenHash"/>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>SHA-256 of the token (UTF-8), 64 lower-case hex digits.</summary>
+    public required string TokenHash { get; init; }
+
+    public required string Vin { get; init; }
+
+    /// <summary>The vehicle's maker (tenant) when the link was made.</summary>
+    public required string Maker { get; init; }
+
+    /// <summary>The shared trip's key (with <see cref="Vin"/>).</summary>
+    public required DateTimeOffset TripStart { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The user or API key name that made the link.</summary>
+    public required string CreatedBy { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    /// <summary>True while the link opens its ride at <paramref name="now"/>: not revoked and not yet expired.</summary>
+    public bool IsLiveAt(DateTimeOffset now) => RevokedAt is null && now < ExpiresAt;
+}
+
+/// <summary>A list query over share links, newest first by creation.</summary>
+public sealed record ShareQuery
+{
+    /// <summary>One vehicle, or null for all.</summary>
+    public string? Vin { get; init; }
+
+    /// <summary>Tenant filter: only links of these makers' vehicles; null = all.</summary>
+    public IReadOnlyCollection<string>? Makers { get; init; }
+
+    public int Limit { get; init; } = 100;
+}

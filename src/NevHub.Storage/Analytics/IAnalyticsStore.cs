@@ -5,7 +5,7 @@ namespace NevHub.Storage.Analytics;
 
 /// <summary>
 /// Durable storage of what the data means: trips, charging sessions, alarm episodes and their handling, data-quality
-/// counters, emission factors and the webhook outbox. Derived records are written idempotently by natural key
+/// counters, emission factors, the webhook outbox and ride share links. Derived records are written idempotently by natural key
 /// (upsert / delete), so re-derivation after late data and replays never duplicate them. Implementations: SQLite
 /// (same file as the vehicle store, own migration track) and, later, PostgreSQL; both pass AnalyticsStoreContractTests.
 /// </summary>
@@ -61,6 +61,21 @@ public interface IAnalyticsStore : IAsyncDisposable
 
     /// <summary>Webhook deliveries still pending (not yet delivered).</summary>
     Task<int> CountPendingWebhooksAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a new share link. False (nothing stored) when its <see cref="ShareLink.Id"/> or token hash is taken.</summary>
+    Task<bool> CreateShareAsync(ShareLink share, CancellationToken cancellationToken = default);
+
+    /// <summary>The share link with this <see cref="ShareLink.Id"/>, live, expired or revoked; null when there is none.</summary>
+    Task<ShareLink?> GetShareAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The share link whose token has this SHA-256 (lower-case hex), live, expired or revoked; null when there is none.</summary>
+    Task<ShareLink?> GetShareByTokenHashAsync(string tokenHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Share links newest first (by creation), at most <see cref="ShareQuery.Limit"/>.</summary>
+    Task<IReadOnlyList<ShareLink>> ListSharesAsync(ShareQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes a link at <paramref name="at"/>; a revoked link keeps its first revocation time. False when there is no such link.</summary>
+    Task<bool> RevokeShareAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Changes to apply in one transaction. Deletes run before upserts.</summary>

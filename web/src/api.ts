@@ -123,3 +123,176 @@ export interface RawFrame {
   command: number;
   hex: string;
 }
+
+export const del = (path: string) => api<void>(path, { method: "DELETE" });
+
+/** Follows `nextCursor` until `max` items or the end; `path` already carries its query. */
+export async function pages<T>(path: string, max: number): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page = await api<Page<T>>(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < max);
+  return { items, more: cursor !== undefined };
+}
+
+// Analytics records (src/NevHub.Storage/Analytics/AnalyticsRecords.cs), as the API serialises them.
+export interface RoutePoint {
+  time: string;
+  latitude: number;
+  longitude: number;
+}
+
+export interface Trip {
+  vin: string;
+  maker: string;
+  start: string;
+  end: string;
+  startPlace?: string;
+  endPlace?: string;
+  distanceOdometerKm: number;
+  distanceGpsKm: number;
+  distanceKm: number;
+  maxSpeedKmh: number;
+  avgSpeedKmh: number;
+  energyKwh: number;
+  startSoc?: number;
+  endSoc?: number;
+  socUsed?: number;
+  samples: number;
+  complete: boolean;
+  odometerAnomaly: boolean;
+  route: RoutePoint[];
+}
+
+export interface ChargeView {
+  session: {
+    vin: string;
+    start: string;
+    end: string;
+    startSoc?: number;
+    endSoc?: number;
+    energyInKwh: number;
+    avgPowerKw: number;
+    peakPowerKw: number;
+    type: "Unknown" | "AC" | "DC";
+    place?: string;
+    reconstructed: boolean;
+    complete: boolean;
+  };
+  energyBySocKwh?: number;
+}
+
+export interface AlarmEpisode {
+  id: string;
+  vin: string;
+  maker: string;
+  kind: string;
+  start: string;
+  end?: string;
+  lastSeen: string;
+  firstLevel: number;
+  peakLevel: number;
+  levels: { time: string; level: number }[];
+  samples: number;
+  windowFrom?: string;
+  windowTo?: string;
+  open: boolean;
+}
+
+export type AlarmStatus = "New" | "Acknowledged" | "Closed";
+
+export interface AlarmView {
+  alarm: AlarmEpisode;
+  handling: {
+    status: AlarmStatus;
+    acknowledgedAt?: string;
+    acknowledgedBy?: string;
+    closedAt?: string;
+    closedBy?: string;
+    cause?: string;
+    notes: { at: string; by: string; text: string }[];
+  };
+  secondsToAcknowledge?: number;
+}
+
+export interface QualitySummary {
+  key: string;
+  days: number;
+  frames: number;
+  realtime: number;
+  reissue: number;
+  duplicates: number;
+  onlineRate: number;
+  completeness?: number;
+  reissueRatio: number;
+  duplicateRatio: number;
+  latencyHistogram: number[];
+  latencyBucketsSeconds: number[];
+  meanClockDriftSeconds?: number;
+  maxClockDriftSeconds: number;
+  clockDriftViolations: number;
+  odometerJumps: number;
+  socJumps: number;
+  positionJumps: number;
+  invalidRates: Record<string, number>;
+  abnormalRates: Record<string, number>;
+}
+
+export interface EnergyRow {
+  key: string;
+  day?: string;
+  vehicles: number;
+  trips: number;
+  distanceKm: number;
+  energyKwh: number;
+  kwhPer100Km?: number;
+  wallEnergyKwh: number;
+  projectKgCo2: number;
+  baselineKgCo2: number;
+  avoidedKgCo2: number;
+}
+
+export interface EnergyReport {
+  groupBy: string;
+  gridFactor: { id: string; value: number; unit: string; year: number; scope: string };
+  rows: EnergyRow[];
+}
+
+// Share links (POST /api/vehicles/{vin}/trips/{startMs}/share, GET /api/shares, DELETE /api/shares/{id}).
+export interface ShareLink {
+  id?: string;
+  token?: string;
+  url?: string;
+  vin: string;
+  tripStart: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string;
+  revokedAt?: string;
+}
+
+/** The public, anonymous view of a shared ride: no VIN, a trimmed route. */
+export interface PublicRide {
+  vehicleClass: string;
+  maker: string;
+  start: string;
+  end: string;
+  durationS: number;
+  distanceKm: number;
+  energyKwh: number;
+  kwhPer100Km?: number;
+  co2AvoidedKg?: number;
+  maxSpeedKmh: number;
+  avgSpeedKmh: number;
+  route: [number, number][];
+  series: { t: string; speedKmh?: number; soc?: number; powerKw?: number }[];
+}
+
+export interface Cells {
+  time: string;
+  subsystems: { number: number; cellVoltagesV: (number | null)[]; probeTemperaturesC: (number | null)[] }[];
+}

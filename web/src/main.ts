@@ -7,6 +7,11 @@ import { renderOverview } from "./pages/overview";
 import { renderMap } from "./pages/map";
 import { renderVehicle } from "./pages/vehicle";
 import { renderAdmin } from "./pages/admin";
+import { renderTrip } from "./pages/trip";
+import { renderTrips } from "./pages/trips";
+import { renderPublicRide } from "./pages/ride";
+import { renderAlarms } from "./pages/alarms";
+import { renderQuality } from "./pages/quality";
 
 const app = document.getElementById("app")!;
 let me: Me | undefined;
@@ -80,6 +85,9 @@ function shell(active: string, content: HTMLElement) {
     h("a", { href: "#/", class: "brand" }, "NevHub"),
     link("#/", "Overview", "overview"),
     link("#/map", "Live map", "map"),
+    link("#/trips", "Trips", "trips"),
+    link("#/alarms", "Alarms", "alarms"),
+    link("#/quality", "Data quality", "quality"),
     me?.role === "admin" ? link("#/admin", "Users & keys", "admin") : null,
     h("span", { class: "spacer" }),
     status,
@@ -95,6 +103,14 @@ async function route() {
   const hash = location.hash || "#/";
   if (hash === "#/login") {
     loginPage();
+    return;
+  }
+  // A shared ride is public: it needs no sign-in and no live feed.
+  const ride = hash.match(/^#\/ride\/([^/?]+)/);
+  if (ride) {
+    const content = h("main", { class: "page" });
+    app.replaceChildren(h("nav", { class: "top" }, h("span", { class: "brand" }, "NevHub"), h("span", { class: "muted-light" }, "shared ride")), content);
+    cleanup = renderPublicRide(content, decodeURIComponent(ride[1]), undefined);
     return;
   }
   if (!me) {
@@ -115,8 +131,24 @@ async function route() {
     void fleet.start();
   }
   const content = h("main", { class: "page" });
-  const vehicle = hash.match(/^#\/vehicles\/([^/?]+)/);
-  if (vehicle) {
+  const [path, search] = hash.split("?");
+  const params = new URLSearchParams(search ?? "");
+  const trip = path.match(/^#\/vehicles\/([^/]+)\/trips\/(-?\d+)$/);
+  const vehicle = path.match(/^#\/vehicles\/([^/]+)/);
+  const quality = path.match(/^#\/quality(?:\/([^/]+))?$/);
+  if (trip) {
+    shell("trips", content);
+    cleanup = renderTrip(content, decodeURIComponent(trip[1]), Number(trip[2]), me);
+  } else if (path === "#/trips") {
+    shell("trips", content);
+    cleanup = renderTrips(content, fleet);
+  } else if (path === "#/alarms") {
+    shell("alarms", content);
+    cleanup = renderAlarms(content, fleet, me, { vin: params.get("vin") ?? undefined, id: params.get("id") ?? undefined });
+  } else if (quality) {
+    shell("quality", content);
+    cleanup = renderQuality(content, quality[1] ? decodeURIComponent(quality[1]) : undefined);
+  } else if (vehicle) {
     shell("vehicle", content);
     cleanup = renderVehicle(content, decodeURIComponent(vehicle[1]), fleet);
   } else if (hash.startsWith("#/map")) {

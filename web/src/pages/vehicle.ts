@@ -1,19 +1,19 @@
-import * as echarts from "echarts/core";
-import { LineChart, HeatmapChart } from "echarts/charts";
-import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent } from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
-import { api, ApiError, Page, RawFrame, Sample, Session, Vehicle } from "../api";
+import { AlarmEpisode, api, ApiError, Cells, ChargeView, Page, QualitySummary, RawFrame, Sample, Session, Vehicle } from "../api";
+import { ChartSet, HeatRow } from "../charts";
 import { LiveFleet } from "../live";
 import { fmt, h, state, time } from "../ui";
 import { decodeFrame } from "../frames";
-
-echarts.use([LineChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent, CanvasRenderer]);
+import { level } from "./alarms";
+import { summaryTable } from "./quality";
+import { tripTable } from "./trips";
+import { duration } from "../rideview";
 
 const ranges: Record<string, number> = { "1 hour": 1, "6 hours": 6, "24 hours": 24, "7 days": 168 };
 const MaxPoints = 5000;
 
 export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) {
-  const charts: echarts.ECharts[] = [];
+  const charts = new ChartSet();
+  const heatCharts = new ChartSet();
   const header = h("div", { class: "vehicle-head" }, state("loading", "Loading vehicle…"));
   const live = h("div", { class: "grid live-values", "data-testid": "live-values" });
   const range = h("select", { "aria-label": "Range", name: "range" }, ...Object.keys(ranges).map((r) => h("option", { value: String(ranges[r]) }, r)));
@@ -27,10 +27,7 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
     live,
     h("section", { class: "card wide" }, h("div", { class: "toolbar" }, h("h2", {}, "History"), range), chartBox),
     heat,
-    h("div", { class: "grid" },
-      ...["Alarms", "Trips", "Charges", "Data quality"].map((t) =>
-        h("section", { class: "card", "data-testid": `placeholder-${t.toLowerCase().replace(" ", "-")}` }, h("h2", {}, t),
-          state("na", `Not available yet — ${t.toLowerCase()} per vehicle come with the analytics API.`)))),
+    analyticsTabs(vin),
     h("section", { class: "card wide" }, h("h2", {}, "Sessions"), sessions),
     h("section", { class: "card wide" }, h("h2", {}, "Raw frames"), frames),
   );
@@ -66,30 +63,12 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
       h("p", { class: "muted" }, `${vehicle.maker} · ${vehicle.model || "model unknown"} · ${vehicle.class} · ${vehicle.batteryCapacityKwh} kWh ${vehicle.chemistry}${vehicle.plate ? ` · ${vehicle.plate}` : ""}`),
     );
     paintLive();
-    paintHeat(vehicle.latest);
+    void loadCells(vehicle.latest);
     return true;
   };
 
-  const lineChart = (title: string, series: { name: string; unit: string; data: [string, number | null][] }[]) => {
-    const el = h("div", { class: "chart", "data-testid": "chart" });
-    chartBox.append(el);
-    const chart = echarts.init(el);
-    charts.push(chart);
-    chart.setOption({
-      animation: false,
-      title: { text: title },
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 50, right: 50, top: 30, bottom: 40 },
-      xAxis: { type: "time" },
-      yAxis: series.map((s, i) => ({ type: "value", name: s.unit, position: i === 0 ? "left" : "right", scale: true })),
-      dataZoom: [{ type: "inside" }],
-      series: series.map((s, i) => ({ name: s.name, type: "line", showSymbol: false, yAxisIndex: i, data: s.data, connectNulls: false })),
-    });
-  };
-
   const loadSamples = async () => {
-    for (const c of charts.splice(0)) c.dispose();
+    charts.disposeAll();
     chartBox.replaceChildren(state("loading", "Loading samples…"));
     const to = new Date();
     const from = new Date(to.getTime() - Number(range.value) * 3600_000);
@@ -114,62 +93,59 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
     }
     if (cursor) chartBox.append(h("p", { class: "muted small" }, `Showing the first ${samples.length} samples of the range.`));
     const pts = (f: (s: Sample) => number | undefined) => samples.map((s) => [s.sampleTime, f(s) ?? null] as [string, number | null]);
-    lineChart("Speed and SOC", [
+    charts.line(chartBox, "Speed and SOC", [
       { name: "Speed", unit: "km/h", data: pts((s) => s.speedKmh) },
       { name: "SOC", unit: "%", data: pts((s) => s.socPercent) },
     ]);
-    lineChart("Pack voltage and current", [
+    charts.line(chartBox, "Pack voltage and current", [
       { name: "Voltage", unit: "V", data: pts((s) => s.packVoltageV) },
       { name: "Current", unit: "A", data: pts((s) => s.packCurrentA) },
     ]);
   };
 
-  const heatChart = (title: string, testid: string, rows: { label: string; values: (number | null)[] }[], unit: string) => {
-    const el = h("div", { class: "chart heat", "data-testid": testid });
-    const section = h("section", { class: "card" }, h("h2", {}, title), el);
+  const heatCard = (title: string, rows: HeatRow[], unit: string, testid: string) => {
+    const section = h("section", { class: "card" }, h("h2", {}, title));
     heat.append(section);
-    const data: [number, number, number][] = [];
-    let min = Infinity;
-    let max = -Infinity;
-    rows.forEach((r, y) => r.values.forEach((v, x) => {
-      if (v === null || v === undefined) return;
-      data.push([x, y, v]);
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }));
-    const width = Math.max(...rows.map((r) => r.values.length));
-    const chart = echarts.init(el);
-    charts.push(chart);
-    chart.setOption({
-      animation: false,
-      tooltip: { formatter: (p: any) => `${rows[p.value[1]].label}, #${p.value[0] + 1}: ${p.value[2]} ${unit}` },
-      grid: { left: 60, right: 20, top: 10, bottom: 60 },
-      xAxis: { type: "category", data: Array.from({ length: width }, (_, i) => i + 1), splitArea: { show: true } },
-      yAxis: { type: "category", data: rows.map((r) => r.label) },
-      visualMap: { min, max: max === min ? min + 0.001 : max, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#313695", "#74add1", "#ffffbf", "#f46d43", "#a50026"] } },
-      series: [{ type: "heatmap", data }],
-    });
+    heatCharts.heat(section, rows, unit, testid);
   };
 
-  const paintHeat = (s?: Sample) => {
+  // Cells and probes of the newest frame that carried them (GET /cells); before that endpoint answers, the latest sample's detail.
+  const loadCells = async (latest?: Sample) => {
+    heatCharts.disposeAll();
     heat.replaceChildren();
-    const d = s?.detail;
-    if (!d || (d.cellVoltages.length === 0 && d.temperatures.length === 0)) {
-      heat.append(h("section", { class: "card", "data-testid": "heat-empty" }, h("h2", {}, "Cells and probes"), state("empty", "The latest frame carried no cell voltages or probe temperatures.")));
-      return;
-    }
-    if (d.cellVoltages.length) {
+    let rows: { cells: HeatRow[]; probes: HeatRow[]; when?: string };
+    try {
+      const cells = await api<Cells>(`/api/vehicles/${encodeURIComponent(vin)}/cells`);
+      rows = {
+        when: cells.time,
+        cells: cells.subsystems.filter((s) => s.cellVoltagesV.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.cellVoltagesV })),
+        probes: cells.subsystems.filter((s) => s.probeTemperaturesC.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.probeTemperaturesC })),
+      };
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) {
+        heat.append(h("section", { class: "card" }, h("h2", {}, "Cells and probes"), state("error", `Cell data unavailable: ${(e as Error).message}`)));
+        return;
+      }
+      const d = latest?.detail;
       const packs = new Map<number, (number | null)[]>();
-      for (const p of d.cellVoltages) {
+      for (const p of d?.cellVoltages ?? []) {
         const cells = packs.get(p.pack) ?? new Array(p.totalCells).fill(null);
         p.cellsV.forEach((v, i) => (cells[p.firstCellIndex - 1 + i] = v));
         packs.set(p.pack, cells);
       }
-      heatChart("Cell voltages (latest frame)", "heat-cells", [...packs.entries()].map(([p, v]) => ({ label: `Pack ${p}`, values: v })), "V");
+      rows = {
+        when: latest?.sampleTime,
+        cells: [...packs.entries()].map(([p, v]) => ({ label: `Subsystem ${p}`, values: v })),
+        probes: (d?.temperatures ?? []).map((t) => ({ label: `Subsystem ${t.pack}`, values: t.probesC })),
+      };
     }
-    if (d.temperatures.length) {
-      heatChart("Probe temperatures (latest frame)", "heat-probes", d.temperatures.map((t) => ({ label: `Pack ${t.pack}`, values: t.probesC })), "°C");
+    if (rows.cells.length === 0 && rows.probes.length === 0) {
+      heat.append(h("section", { class: "card", "data-testid": "heat-empty" }, h("h2", {}, "Cells and probes"), state("empty", "No frame carried cell voltages or probe temperatures yet.")));
+      return;
     }
+    const at = rows.when ? ` at ${time(rows.when)}` : "";
+    if (rows.cells.length) heatCard(`Cell voltages${at}`, rows.cells, "V", "heat-cells");
+    if (rows.probes.length) heatCard(`Probe temperatures${at}`, rows.probes, "°C", "heat-probes");
   };
 
   const loadSessions = async () => {
@@ -208,8 +184,6 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
 
   range.addEventListener("change", () => void loadSamples());
   const unsubscribe = fleet.subscribe(paintLive);
-  const resize = () => charts.forEach((c) => c.resize());
-  window.addEventListener("resize", resize);
   void loadVehicle().then((ok) => {
     if (ok) {
       void loadSamples();
@@ -219,7 +193,52 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
   });
   return () => {
     unsubscribe();
-    window.removeEventListener("resize", resize);
-    for (const c of charts) c.dispose();
+    charts.close();
+    heatCharts.close();
   };
+}
+
+/** The vehicle's analytics in tabs, each loaded when first opened. */
+function analyticsTabs(vin: string) {
+  const v = encodeURIComponent(vin);
+  const panes: [string, string, () => Node][] = [
+    ["trips", "Trips", () => h("div", {}, tripTable(`/api/vehicles/${v}/trips?limit=20`, false))],
+    ["alarms", "Alarms", () => loaded(`/api/vehicles/${v}/alarms?limit=20`, (p: Page<AlarmEpisode>) => p.items.length === 0 ? state("empty", "No alarms recorded.") :
+      h("div", {}, h("div", { class: "scroll" }, h("table", {},
+        h("thead", {}, h("tr", {}, ...["Start", "End", "Kind", "Peak", ""].map((t) => h("th", {}, t)))),
+        h("tbody", {}, ...p.items.map((a) => h("tr", {}, h("td", {}, time(a.start)), h("td", {}, a.end ? time(a.end) : "active"), h("td", {}, a.kind),
+          h("td", {}, level(a.peakLevel)), h("td", {}, h("a", { href: `#/alarms?vin=${v}&id=${encodeURIComponent(a.id)}` }, "handle")))))))))],
+    ["charges", "Charges", () => loaded(`/api/vehicles/${v}/charges?limit=20`, (p: Page<ChargeView>) => p.items.length === 0 ? state("empty", "No charging sessions recorded.") :
+      h("div", { class: "scroll" }, h("table", {},
+        h("thead", {}, h("tr", {}, ...["Start", "Duration", "SOC", "Energy in", "Peak power", "Type", "Place"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, ...p.items.map((c) => { const s = c.session; return h("tr", {}, h("td", {}, time(s.start)),
+          h("td", {}, duration((new Date(s.end).getTime() - new Date(s.start).getTime()) / 1000)),
+          h("td", {}, `${fmt(s.startSoc, 0)} → ${fmt(s.endSoc, 0)} %`),
+          h("td", { class: "num" }, s.reconstructed ? `${fmt(c.energyBySocKwh, 1, " kWh")} (ΔSOC)` : fmt(s.energyInKwh, 2, " kWh")),
+          h("td", { class: "num" }, fmt(s.peakPowerKw, 1, " kW")), h("td", {}, s.reconstructed ? "reconstructed" : s.type), h("td", {}, s.place ?? "")); })))))],
+    ["quality", "Data quality", () => loaded(`/api/quality/vehicles/${v}`, (q: { summary: QualitySummary }) => q.summary.frames === 0 ? state("empty", "No frames counted yet.") :
+      h("div", {}, summaryTable([q.summary], "All days"), h("p", {}, h("a", { href: `#/quality/${v}` }, "Per day and latency histogram →"))))],
+  ];
+  const bar = h("div", { class: "tabs", role: "tablist" });
+  const body = h("div", { class: "tab-body" });
+  const cache = new Map<string, Node>();
+  const select = (key: string) => {
+    for (const b of bar.querySelectorAll("button")) b.setAttribute("aria-selected", b.dataset.tab === key ? "true" : "false");
+    let node = cache.get(key);
+    if (!node) {
+      node = panes.find((p) => p[0] === key)![2]();
+      cache.set(key, node);
+    }
+    body.replaceChildren(node);
+  };
+  for (const [key, label] of panes) bar.append(h("button", { type: "button", role: "tab", class: "tab", "data-tab": key, onclick: () => select(key) }, label));
+  select("trips");
+  return h("section", { class: "card wide", "data-testid": "vehicle-analytics" }, bar, body);
+}
+
+/** A box that shows loading, then what render makes of the answer, or the error. */
+function loaded<T>(path: string, render: (value: T) => Node) {
+  const box = h("div", {}, state("loading", "Loading…"));
+  api<T>(path).then((v) => box.replaceChildren(render(v)), (e: Error) => box.replaceChildren(state("error", e.message)));
+  return box;
 }

@@ -37,7 +37,8 @@ public static class DistributedRoles
 
     /// <summary>
     /// With the RabbitMQ bus: a gateway node's lanes hand messages to RabbitMQ instead of the store (<see cref="RabbitMqPublishSink"/>);
-    /// a processor node consumes the partitions into its lanes (<see cref="RabbitMqProcessorService"/>); an API node neither.
+    /// a processor node consumes the partitions into its lanes (<see cref="RabbitMqProcessorService"/>) and publishes its twin's
+    /// changes (<see cref="RabbitMqLivePublisher"/>); an API node merges those into its twin (<see cref="RabbitMqLiveSubscriber"/>).
     /// With the in-process bus (role "all") nothing changes: the embedded deployment.
     /// </summary>
     public static IServiceCollection AddNevHubBus(this IServiceCollection services, IConfiguration configuration)
@@ -73,6 +74,15 @@ public static class DistributedRoles
         if (role == "processor")
         {
             services.AddHostedService<RabbitMqProcessorService>();
+            services.AddSingleton<RabbitMqLivePublisher>();
+            services.AddHostedService(sp => sp.GetRequiredService<RabbitMqLivePublisher>());
+        }
+
+        if (role == "api")
+        {
+            // The API node's twin (and so its REST live state and /hubs/live) follows what processors process.
+            services.AddSingleton<RabbitMqLiveSubscriber>();
+            services.AddHostedService(sp => sp.GetRequiredService<RabbitMqLiveSubscriber>());
         }
 
         return services;

@@ -20,6 +20,21 @@ public sealed class RabbitMqBusOptions
     /// <summary>Unacknowledged messages one processor holds per partition (bounds memory and the redelivery after a crash). Default 512.</summary>
     public ushort Prefetch { get; set; } = 512;
 
+    /// <summary>
+    /// The fanout exchange processors publish live-twin changes to and API nodes consume from (each through its own transient
+    /// queue). Default "nevhub.live".
+    /// </summary>
+    public string LiveExchange { get; set; } = "nevhub.live";
+
+    /// <summary>How often a processor publishes the vehicles its twin changed (all changes of a vehicle in between coalesce). Default 200 ms.</summary>
+    public TimeSpan LiveInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Live-update messages an API node's queue holds before the broker drops the oldest (an API node that cannot keep up loses
+    /// intermediate states, never the newest). Default 1,000 (of up to 500 vehicles each).
+    /// </summary>
+    public int LiveQueueLength { get; set; } = 1000;
+
     public void Validate()
     {
         if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
@@ -30,6 +45,21 @@ public sealed class RabbitMqBusOptions
         if (string.IsNullOrWhiteSpace(Exchange))
         {
             throw new ArgumentException("The exchange name is required.", nameof(Exchange));
+        }
+
+        if (string.IsNullOrWhiteSpace(LiveExchange) || LiveExchange == Exchange)
+        {
+            throw new ArgumentException("The live exchange name is required and must differ from the ingest exchange.", nameof(LiveExchange));
+        }
+
+        if (LiveInterval <= TimeSpan.Zero || LiveInterval > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LiveInterval), LiveInterval, "Must be between 0 and 1 minute.");
+        }
+
+        if (LiveQueueLength < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LiveQueueLength), LiveQueueLength, "Must be at least 1.");
         }
 
         if (Partitions is < 1 or > 1024)

@@ -29,4 +29,16 @@ public static class RabbitMqTopology
             await channel.QueueBindAsync(queue, options.Exchange, routingKey: "1", cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The live-update exchange: fanout, durable (so publishers never hit a missing exchange after a broker restart) but carrying
+    /// only transient messages; each API node binds its own exclusive, auto-delete queue to it.
+    /// </summary>
+    public static async Task DeclareLiveAsync(IChannel channel, RabbitMqBusOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(options);
+        await channel.ExchangeDeclareAsync(options.LiveExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+    }
 }

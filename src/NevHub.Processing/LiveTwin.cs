@@ -34,6 +34,7 @@ public sealed class LiveTwin
 {
     private readonly ConcurrentDictionary<string, VehicleLiveState> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _changed = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, byte>[] _feeds = [];
     private long _version;
 
     public int Count => _states.Count;
@@ -59,19 +60,72 @@ public sealed class LiveTwin
         }
     }
 
-    /// <summary>Returns and forgets the VINs changed since the last call (for batched, throttled live updates).</summary>
-    public IReadOnlyList<string> DrainChanged()
+    /// <summary>
+    /// Brings the twin up to the store's newest samples without moving anything back in time (an API node that may have
+    /// missed live updates while it was disconnected from the bus). Returns how many vehicles changed; they go to the live feed.
+    /// </summary>
+    public int Refresh(IEnumerable<VehicleSample> latestSamples)
     {
-        var vins = new List<string>(_changed.Count);
-        foreach (var vin in _changed.Keys)
+        ArgumentNullException.ThrowIfNull(latestSamples);
+        var changed = 0;
+        foreach (var sample in latestSamples)
         {
-            if (_changed.TryRemove(vin, out _))
+            var current = _states.GetValueOrDefault(sample.Vin);
+            if (current?.Latest is { } mine && mine.SampleTime >= sample.SampleTime)
             {
-                vins.Add(vin);
+                continue;
             }
+
+            _states[sample.Vin] = (current ?? new VehicleLiveState { Vin = sample.Vin }) with
+            {
+                Latest = sample,
+                LastSeen = Max(current?.LastSeen, sample.ReceivedAt),
+                Version = Interlocked.Increment(ref _version),
+            };
+            MarkChanged(sample.Vin);
+            changed++;
         }
 
-        return vins;
+        return changed;
+    }
+
+    /// <summary>Returns and forgets the VINs changed since the last call (for batched, throttled live updates).</summary>
+    public IReadOnlyList<string> DrainChanged() => Drain(_changed);
+
+    /// <summary>
+    /// A second, independent record of changed VINs (the live feed keeps <see cref="DrainChanged"/>): a processor node's
+    /// publisher of live updates drains its own without taking changes away from the node's hub.
+    /// </summary>
+    public Func<IReadOnlyList<string>> CreateChangeFeed()
+    {
+        var feed = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        lock (_changed)
+        {
+            _feeds = [.. _feeds, feed];
+        }
+
+        return () => Drain(feed);
+    }
+
+    /// <summary>
+    /// Takes the state another node computed (a processor's, received by an API node) into this twin: the newer sample by
+    /// sample time wins as in <see cref="Apply"/>, online, session and counters are the other node's, last seen only grows.
+    /// Called from one thread per node (the live-update consumer); nothing else writes an API node's twin.
+    /// </summary>
+    public VehicleLiveState Merge(VehicleLiveState remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        var current = _states.GetValueOrDefault(remote.Vin);
+        var latest = current?.Latest is { } mine && (remote.Latest is null || mine.SampleTime > remote.Latest.SampleTime) ? mine : remote.Latest;
+        var next = remote with
+        {
+            Latest = latest,
+            LastSeen = current?.LastSeen is { } seen && (remote.LastSeen is null || seen > remote.LastSeen) ? seen : remote.LastSeen,
+            Version = Interlocked.Increment(ref _version),
+        };
+        _states[remote.Vin] = next;
+        MarkChanged(remote.Vin);
+        return next;
     }
 
     /// <summary>Applies one message. Called only from the vehicle's lane.</summary>
@@ -123,8 +177,31 @@ public sealed class LiveTwin
             Version = Interlocked.Increment(ref _version),
         };
         _states[message.Vin] = next;
-        _changed[message.Vin] = 0;
+        MarkChanged(message.Vin);
         return next;
+    }
+
+    private void MarkChanged(string vin)
+    {
+        _changed[vin] = 0;
+        foreach (var feed in _feeds)
+        {
+            feed[vin] = 0;
+        }
+    }
+
+    private static List<string> Drain(ConcurrentDictionary<string, byte> changed)
+    {
+        var vins = new List<string>(changed.Count);
+        foreach (var vin in changed.Keys)
+        {
+            if (changed.TryRemove(vin, out _))
+            {
+                vins.Add(vin);
+            }
+        }
+
+        return vins;
     }
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;

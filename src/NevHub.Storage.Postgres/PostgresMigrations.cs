@@ -108,6 +108,4 @@ internal static class PostgresMigrations
             );
             """),
     ];
-
-    public static int LatestVersion => Steps[^1].Version;
 }

@@ -27,14 +27,8 @@ public sealed partial class PostgresVehicleStore : IVehicleStore
     public PostgresVehicleStore(PostgresStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        _dataSource = PostgresSchema.CreateDataSource(options);
         _options = options;
-        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
-        {
-            SearchPath = options.Schema,
-            CommandTimeout = options.CommandTimeoutSeconds,
-        };
-        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
     /// <summary>Creates the store and brings its schema up to date.</summary>
@@ -57,9 +51,7 @@ public sealed partial class PostgresVehicleStore : IVehicleStore
     public async Task<long> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
     {
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        return await PostgresSchema.VersionAsync(_dataSource, "schema_version", cancellationToken).ConfigureAwait(false);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -70,55 +62,8 @@ public sealed partial class PostgresVehicleStore : IVehicleStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var schema = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{_options.Schema}\"", connection))
-            {
-                try
-                {
-                    await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
-                {
-                    // Another node created it at the same moment.
-                }
-            }
-
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, """
-                CREATE TABLE IF NOT EXISTS schema_version (
-                    version integer PRIMARY KEY,
-                    description text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now()
-                )
-                """, cancellationToken).ConfigureAwait(false);
-            long current;
-            await using (var version = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection, transaction))
-            {
-                current = Convert.ToInt64(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            }
-
-            if (current > PostgresMigrations.LatestVersion)
-            {
-                throw new InvalidOperationException(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"The database schema is version {current}, newer than this build supports ({PostgresMigrations.LatestVersion}). Upgrade NevHub."));
-            }
-
-            foreach (var (step, description, sql) in PostgresMigrations.Steps)
-            {
-                if (step <= current)
-                {
-                    continue;
-                }
-
-                await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
-                await using var insert = new NpgsqlCommand("INSERT INTO schema_version (version, description) VALUES (@v, @d)", connection, transaction);
-                insert.Parameters.AddWithValue("v", step);
-                insert.Parameters.AddWithValue("d", description);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await PostgresSchema.MigrateAsync(connection, _options.Schema, "schema_version", MigrationLockKey, PostgresMigrations.Steps, afterStep: null,
+                cancellationToken).ConfigureAwait(false);
             _partitions.Clear();
             _partitionsAheadFrom = long.MinValue;
             await EnsurePartitionsAheadAsync(cancellationToken).ConfigureAwait(false);

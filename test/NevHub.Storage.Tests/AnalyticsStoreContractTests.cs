@@ -21,6 +21,9 @@ public abstract class AnalyticsStoreContractTests : IAsyncLifetime
 
     protected virtual Task CleanUpAsync() => Task.CompletedTask;
 
+    /// <summary>How long the store keeps quality receipts behind a vehicle's newest sample.</summary>
+    protected abstract TimeSpan QualityReceiptRetention { get; }
+
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
 
     public async Task DisposeAsync()
@@ -195,6 +198,73 @@ public abstract class AnalyticsStoreContractTests : IAsyncLifetime
         // Plain increments still add up (they carry no receipt).
         await Store.ApplyAsync(new AnalyticsBatch { QualityIncrements = [Day(VinA, 5, 0)] });
         Assert.Equal(9, Assert.Single(await Store.GetQualityDaysAsync(new DailyQuery { Vin = VinA })).Frames);
+    }
+
+    [Fact]
+    public async Task Quality_receipts_older_than_the_retention_behind_the_newest_are_forgotten()
+    {
+        var t0 = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero);
+        QualityDay Day(DateTimeOffset t, long duplicates) => new() { Vin = VinA, Day = DateOnly.FromDateTime(t.UtcDateTime), Frames = 1, Duplicates = duplicates };
+        QualityReceipt Receipt(DateTimeOffset t) => new(VinA, t.UtcTicks, 7, t.UtcTicks + 1, Day(t, 0), Day(t, 1));
+        var old = new AnalyticsBatch { QualityReceipts = [Receipt(t0)] };
+        await Store.ApplyAsync(old);
+        await Store.ApplyAsync(old);
+        Assert.Equal(1, (await Store.GetQualityDaysAsync(new DailyQuery { Vin = VinA })).Sum(d => d.Frames));
+
+        // A frame more than the retention later: the old receipt is pruned, so a replay of the old frame counts again.
+        await Store.ApplyAsync(new AnalyticsBatch { QualityReceipts = [Receipt(t0 + QualityReceiptRetention + TimeSpan.FromHours(1))] });
+        await Store.ApplyAsync(old);
+        Assert.Equal(3, (await Store.GetQualityDaysAsync(new DailyQuery { Vin = VinA })).Sum(d => d.Frames));
+    }
+
+    [Fact]
+    public async Task A_batch_that_changes_a_record_twice_leaves_its_last_change_and_counts_receipts_in_order()
+    {
+        await Store.ApplyAsync(new AnalyticsBatch
+        {
+            Trips = [Trip(VinA, "changan", 0, km: 3, complete: false), Trip(VinA, "changan", 0, km: 4)],
+            Alarms = [Alarm(VinA, "changan", 0, peak: 1, open: true), Alarm(VinA, "changan", 0, peak: 2, open: false)],
+            // The same receipt twice, then a resend of its sample: one frame, then one duplicate.
+            QualityReceipts = [Receipt(VinA, 0, 1), Receipt(VinA, 0, 1), Receipt(VinA, 0, 2)],
+        });
+        var trip = Assert.Single((await Store.ListTripsAsync(new RecordQuery { Vin = VinA })).Items);
+        Assert.Equal((4.0, true), (trip.DistanceOdometerKm, trip.Complete));
+        var alarm = Assert.Single((await Store.ListAlarmsAsync(new AlarmQuery { Vin = VinA })).Items);
+        Assert.Equal((2, false), (alarm.PeakLevel, alarm.Open));
+        Assert.Empty((await Store.ListAlarmsAsync(new AlarmQuery { Open = true })).Items);
+        var q = Assert.Single(await Store.GetQualityDaysAsync(new DailyQuery { Vin = VinA }));
+        Assert.Equal((2, 1), (q.Frames, q.Duplicates));
+    }
+
+    [Fact]
+    public async Task Paging_breaks_ties_of_the_same_start_by_key_without_losing_or_repeating_records()
+    {
+        var vins = Enumerable.Range(0, 7).Select(i => $"LTIE{i:D13}").ToArray();
+        await Store.ApplyAsync(new AnalyticsBatch
+        {
+            Trips = [.. vins.Select(v => Trip(v, "changan", 0)), .. vins.Select(v => Trip(v, "changan", 10))],
+            Alarms = [.. vins.Select(v => Alarm(v, "changan", 0, peak: 1, open: false))],
+        });
+        var seen = new List<(DateTimeOffset, string)>();
+        string? cursor = null;
+        do
+        {
+            var page = await Store.ListTripsAsync(new RecordQuery { Limit = 3, Cursor = cursor });
+            seen.AddRange(page.Items.Select(t => (t.Start, t.Vin)));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        Assert.Equal(
+            vins.Select(v => (T0.AddMinutes(10), v)).Reverse().Concat(vins.Select(v => (T0, v)).Reverse()),
+            seen);
+
+        var alarms = await Store.ListAlarmsAsync(new AlarmQuery { Limit = 4 });
+        var rest = await Store.ListAlarmsAsync(new AlarmQuery { Limit = 4, Cursor = alarms.NextCursor });
+        Assert.Equal(vins.AsEnumerable().Reverse(), alarms.Items.Concat(rest.Items).Select(a => a.Vin));
+        Assert.Null(rest.NextCursor);
+        // A trip cursor is refused by the alarm list.
+        var tripCursor = (await Store.ListTripsAsync(new RecordQuery { Limit = 1 })).NextCursor;
+        await Assert.ThrowsAsync<InvalidCursorException>(() => Store.ListAlarmsAsync(new AlarmQuery { Cursor = tripCursor }));
     }
 
     [Fact]

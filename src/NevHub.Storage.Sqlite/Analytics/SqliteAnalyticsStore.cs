@@ -367,9 +367,8 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
         await using var c = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT id, url, payload, attempts, next_attempt, created_at, last_error FROM an_webhooks
-            WHERE next_attempt <= $now ORDER BY next_attempt, id LIMIT $limit
+        cmd.CommandText = $"""
+            SELECT {WebhookOutboxRow.Columns} FROM an_webhooks WHERE next_attempt <= $now ORDER BY next_attempt, id LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$now", now.UtcTicks);
         cmd.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 10_000));
@@ -377,16 +376,7 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new WebhookDelivery
-            {
-                Id = reader.GetInt64(0),
-                Url = reader.GetString(1),
-                Payload = reader.GetString(2),
-                Attempts = reader.GetInt32(3),
-                NextAttemptAt = new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
-                CreatedAt = new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero),
-                LastError = reader.IsDBNull(6) ? null : reader.GetString(6),
-            });
+            rows.Add(WebhookOutboxRow.Read(reader));
         }
 
         return rows;
@@ -549,15 +539,7 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
             }
         }
 
-        string? next = null;
-        if (items.Count > limit)
-        {
-            items.RemoveAt(items.Count - 1);
-            var (start, key) = keyOf(items[^1]);
-            next = AnalyticsCursor.Encode(tag, start, key);
-        }
-
-        return new Page<T>(items, next);
+        return AnalyticsCursor.ToPage(items, limit, tag, keyOf);
     }
 
     private static void AddFilters(SqliteCommand cmd, StringBuilder sql, string? vin, IReadOnlyCollection<string>? makers)

@@ -172,6 +172,24 @@ public static class AnalyticsCursor
     public static string Encode(byte tag, DateTimeOffset start, string key) =>
         PageCursor.Encode(tag, start.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + key);
 
+    /// <summary>
+    /// Turns up to <paramref name="limit"/> + 1 rows read newest first into a page: with the extra row there is a next page, and
+    /// the cursor names the last row kept.
+    /// </summary>
+    public static Page<T> ToPage<T>(List<T> rows, int limit, byte tag, Func<T, (DateTimeOffset Start, string Key)> keyOf)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(keyOf);
+        if (rows.Count <= limit)
+        {
+            return new Page<T>(rows, null);
+        }
+
+        rows.RemoveRange(limit, rows.Count - limit);
+        var (start, key) = keyOf(rows[^1]);
+        return new Page<T>(rows, Encode(tag, start, key));
+    }
+
     public static (long Ticks, string Key) Decode(byte tag, string cursor)
     {
         var text = PageCursor.DecodeString(tag, cursor);

@@ -29,7 +29,7 @@ public static class AlarmSegmenter
 
     public static string FaultKind(string code) => "Fault:" + code;
 
-    public static List<AlarmEpisode> Segment(IReadOnlyList<VehicleSample> samples, int from, AnalyticsOptions options)
+    internal static List<AlarmEpisode> Segment(IReadOnlyList<WindowSample> samples, int from, AnalyticsOptions options)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
@@ -61,7 +61,7 @@ public static class AlarmSegmenter
         public int OpenCount => _open.Count;
 
         /// <summary>Feeds the next sample; episodes it clears go to <paramref name="ended"/>.</summary>
-        public void Step(VehicleSample s, AnalyticsOptions options, List<AlarmEpisode> ended)
+        public void Step(WindowSample s, AnalyticsOptions options, List<AlarmEpisode> ended)
         {
             _present.Clear();
             for (var flags = s.AlarmFlags; flags != 0; flags &= flags - 1)

@@ -106,6 +106,14 @@ public sealed class AnalyticsOptions
     /// <summary>How often the analytics writer flushes coalesced changes. Default 1 s.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A record that is still open (a trip under way, a charge in progress, an alarm not yet cleared) is rewritten at most
+    /// this often; its first version, its end, deletes and new serious alarms go out at the next flush. Zero = every
+    /// flush. Default 10 s: a fleet's open records change with every sample, and rewriting each one every second was the
+    /// largest write cost at scale.
+    /// </summary>
+    public TimeSpan OpenRecordWriteInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Webhook endpoints for new serious alarms; empty = none.</summary>
     public List<string> WebhookUrls { get; set; } = [];
 
@@ -144,6 +152,11 @@ public sealed class AnalyticsOptions
         Positive(ReportPeriod, nameof(ReportPeriod));
         Positive(CoverageGap, nameof(CoverageGap));
         Positive(FlushInterval, nameof(FlushInterval));
+        if (OpenRecordWriteInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(OpenRecordWriteInterval)} must not be negative.", nameof(OpenRecordWriteInterval));
+        }
+
         Positive(WebhookInitialDelay, nameof(WebhookInitialDelay));
         if (WebhookUrls.Count > 0 && string.IsNullOrEmpty(WebhookSecret))
         {

@@ -25,6 +25,11 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private Pending _pending = new();
 
+    // When each open record was last written (flush lock held): later versions wait for OpenRecordWriteInterval.
+    private readonly Dictionary<(string, DateTimeOffset), long> _tripWrittenAt = [];
+    private readonly Dictionary<(string, DateTimeOffset), long> _chargeWrittenAt = [];
+    private readonly Dictionary<string, long> _alarmWrittenAt = new(StringComparer.Ordinal);
+
     public AnalyticsWriter(
         IAnalyticsStore store, VehicleRegistry registry, IOptions<AnalyticsOptions> options, TimeProvider clock, ILogger<AnalyticsWriter> logger)
     {
@@ -113,7 +118,10 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     }
 
     /// <summary>Writes everything pending now (tests, shutdown).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    public Task FlushAsync(CancellationToken cancellationToken = default) => FlushAsync(deferOpenRecords: false, cancellationToken);
+
+    /// <summary>The periodic flush defers open records written recently (<see cref="AnalyticsOptions.OpenRecordWriteInterval"/>).</summary>
+    internal async Task FlushAsync(bool deferOpenRecords, CancellationToken cancellationToken)
     {
         await _flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -123,6 +131,10 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
             {
                 batch = _pending;
                 _pending = new Pending();
+                if (deferOpenRecords)
+                {
+                    DeferRecentlyWrittenOpenRecords(batch, _pending);
+                }
             }
 
             if (batch.IsEmpty)
@@ -133,6 +145,7 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
             try
             {
                 await _store.ApplyAsync(await BuildAsync(batch, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                NoteWritten(batch);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -158,7 +171,7 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await TryFlushAsync(stoppingToken).ConfigureAwait(false);
+                await TryFlushAsync(stoppingToken, deferOpenRecords: true).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -173,15 +186,76 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
         await TryFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task TryFlushAsync(CancellationToken cancellationToken)
+    private async Task TryFlushAsync(CancellationToken cancellationToken, bool deferOpenRecords = false)
     {
         try
         {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            await FlushAsync(deferOpenRecords, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
             // Logged in FlushAsync; the changes stay pending and are retried at the next tick.
+        }
+    }
+
+    /// <summary>Moves open records written less than <see cref="AnalyticsOptions.OpenRecordWriteInterval"/> ago back to pending.</summary>
+    private void DeferRecentlyWrittenOpenRecords(Pending batch, Pending next)
+    {
+        var interval = _options.OpenRecordWriteInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var due = _clock.GetTimestamp() - (long)(interval.TotalSeconds * _clock.TimestampFrequency);
+        Defer(batch.Trips, next.Trips, _tripWrittenAt, t => t is { Complete: false });
+        Defer(batch.Charges, next.Charges, _chargeWrittenAt, c => c is { Complete: false });
+        Defer(batch.Alarms, next.Alarms, _alarmWrittenAt, a => a is { Open: true } && !batch.Notify.Contains(a.Id));
+
+        void Defer<TKey, TRecord>(Dictionary<TKey, TRecord?> from, Dictionary<TKey, TRecord?> to, Dictionary<TKey, long> writtenAt, Func<TRecord?, bool> open)
+            where TKey : notnull
+            where TRecord : class
+        {
+            List<TKey>? deferred = null;
+            foreach (var (key, record) in from)
+            {
+                if (open(record) && writtenAt.TryGetValue(key, out var at) && at > due)
+                {
+                    (deferred ??= []).Add(key);
+                }
+            }
+
+            foreach (var key in deferred ?? [])
+            {
+                to[key] = from[key];
+                from.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Remembers when open records were written; forgets ended and deleted ones.</summary>
+    private void NoteWritten(Pending batch)
+    {
+        var now = _clock.GetTimestamp();
+        Note(batch.Trips, _tripWrittenAt, t => t is { Complete: false });
+        Note(batch.Charges, _chargeWrittenAt, c => c is { Complete: false });
+        Note(batch.Alarms, _alarmWrittenAt, a => a is { Open: true });
+
+        void Note<TKey, TRecord>(Dictionary<TKey, TRecord?> written, Dictionary<TKey, long> writtenAt, Func<TRecord?, bool> open)
+            where TKey : notnull
+            where TRecord : class
+        {
+            foreach (var (key, record) in written)
+            {
+                if (open(record))
+                {
+                    writtenAt[key] = now;
+                }
+                else
+                {
+                    writtenAt.Remove(key);
+                }
+            }
         }
     }
 

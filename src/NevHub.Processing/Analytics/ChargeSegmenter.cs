@@ -14,7 +14,7 @@ public static class ChargeSegmenter
     /// <param name="samples">Time-sorted samples of one vehicle.</param>
     /// <param name="from">First index that may open a session; the sample before it is context for reconstruction only.</param>
     /// <param name="options">Parameters.</param>
-    public static List<ChargeSession> Segment(IReadOnlyList<VehicleSample> samples, int from, AnalyticsOptions options)
+    internal static List<ChargeSession> Segment(IReadOnlyList<WindowSample> samples, int from, AnalyticsOptions options)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
@@ -46,7 +46,7 @@ public static class ChargeSegmenter
         public DateTimeOffset? OpenStart => _open?.Start;
 
         /// <summary>Feeds sample <paramref name="i"/>; sessions it ends or reconstructs go to <paramref name="ended"/>.</summary>
-        public void Step(IReadOnlyList<VehicleSample> samples, int i, AnalyticsOptions options, List<ChargeSession> ended)
+        public void Step(IReadOnlyList<WindowSample> samples, int i, AnalyticsOptions options, List<ChargeSession> ended)
         {
             var s = samples[i];
             var charging = s.Charging is ChargingState.ParkedCharging;
@@ -79,7 +79,7 @@ public static class ChargeSegmenter
         public ChargeSession? Open(AnalyticsOptions options) => _open?.ToSession(options, complete: false);
     }
 
-    private static ChargeSession? Reconstruct(VehicleSample before, VehicleSample after, AnalyticsOptions o)
+    private static ChargeSession? Reconstruct(WindowSample before, WindowSample after, AnalyticsOptions o)
     {
         if (after.SampleTime - before.SampleTime < o.ReconstructMinGap || before.Charging is ChargingState.ParkedCharging
             || before.SocPercent is not { } socBefore || after.SocPercent is not { } socAfter || socAfter - socBefore < o.ReconstructMinSocRise)
@@ -117,18 +117,18 @@ public static class ChargeSegmenter
     /// <summary>A session's sums over its samples, extended one sample at a time.</summary>
     private sealed class Accumulator
     {
-        private readonly VehicleSample _first;
+        private readonly WindowSample _first;
         private readonly AnalyticsOptions _options;
-        private VehicleSample _last;
+        private WindowSample _last;
         private double _energy;
         private double _peak;
         private bool _hasPower;
         private double? _startSoc;
         private double? _endSoc;
-        private VehicleSample? _fix;
+        private WindowSample? _fix;
         private int _count;
 
-        public Accumulator(VehicleSample first, AnalyticsOptions options)
+        public Accumulator(WindowSample first, AnalyticsOptions options)
         {
             _first = first;
             _last = first;
@@ -138,14 +138,14 @@ public static class ChargeSegmenter
 
         public DateTimeOffset Start => _first.SampleTime;
 
-        public void Add(VehicleSample s)
+        public void Add(WindowSample s)
         {
             _energy -= TripSegmenter.StepEnergyKwh(_last, s, _options.ChargeMaxGap);
             _last = s;
             Observe(s);
         }
 
-        private void Observe(VehicleSample s)
+        private void Observe(WindowSample s)
         {
             _count++;
             _startSoc ??= s.SocPercent;

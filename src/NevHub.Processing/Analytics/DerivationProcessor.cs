@@ -71,7 +71,7 @@ public sealed class DerivationProcessor : IVehicleProcessor
             return false;
         }
 
-        var slim = sample.Detail is null ? sample : sample with { Detail = null };
+        var slim = new WindowSample(sample);
         if (w.Samples.Count == 0 || sample.SampleTime >= w.Samples[^1].SampleTime)
         {
             // In order (the normal case): the segmenters' states step over the new sample; nothing is re-segmented.
@@ -109,7 +109,7 @@ public sealed class DerivationProcessor : IVehicleProcessor
             var hash = SampleContentHash.Compute(s);
             if (w.Keys.Add((s.SampleTime.UtcTicks, hash)))
             {
-                w.Samples.Add(s.Detail is null ? s : s with { Detail = null }, hash);
+                w.Samples.Add(new WindowSample(s), hash);
             }
         }
 

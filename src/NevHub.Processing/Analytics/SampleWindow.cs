@@ -6,20 +6,20 @@ namespace NevHub.Processing.Analytics;
 /// A vehicle's recent samples sorted by sample time, with their content hashes: appending (the in-order case) and removing
 /// from the front are O(1) amortised; inserting in the middle (late data) moves the samples after it.
 /// </summary>
-internal sealed class SampleWindow : IReadOnlyList<VehicleSample>
+internal sealed class SampleWindow : IReadOnlyList<WindowSample>
 {
-    private VehicleSample[] _samples = new VehicleSample[64];
+    private WindowSample[] _samples = new WindowSample[64];
     private long[] _hashes = new long[64];
     private int _head;
     private int _count;
 
     public int Count => _count;
 
-    public VehicleSample this[int index] => _samples[_head + index];
+    public WindowSample this[int index] => _samples[_head + index];
 
     public long HashAt(int index) => _hashes[_head + index];
 
-    public void Insert(int index, VehicleSample sample, long hash)
+    public void Insert(int index, WindowSample sample, long hash)
     {
         if (_head + _count == _samples.Length)
         {
@@ -38,7 +38,7 @@ internal sealed class SampleWindow : IReadOnlyList<VehicleSample>
         _count++;
     }
 
-    public void Add(VehicleSample sample, long hash) => Insert(_count, sample, hash);
+    public void Add(WindowSample sample, long hash) => Insert(_count, sample, hash);
 
     public void RemoveFront(int count)
     {
@@ -51,7 +51,7 @@ internal sealed class SampleWindow : IReadOnlyList<VehicleSample>
         }
     }
 
-    public IEnumerator<VehicleSample> GetEnumerator()
+    public IEnumerator<WindowSample> GetEnumerator()
     {
         for (var i = 0; i < _count; i++)
         {
@@ -74,7 +74,7 @@ internal sealed class SampleWindow : IReadOnlyList<VehicleSample>
         }
 
         var size = _samples.Length * 2;
-        var samples = new VehicleSample[size];
+        var samples = new WindowSample[size];
         var hashes = new long[size];
         Array.Copy(_samples, _head, samples, 0, _count);
         Array.Copy(_hashes, _head, hashes, 0, _count);

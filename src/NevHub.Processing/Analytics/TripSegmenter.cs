@@ -15,7 +15,7 @@ public static class TripSegmenter
     /// <param name="samples">Time-sorted samples of one vehicle.</param>
     /// <param name="from">First index that may open a trip.</param>
     /// <param name="options">Parameters.</param>
-    public static List<Trip> Segment(IReadOnlyList<VehicleSample> samples, int from, AnalyticsOptions options)
+    internal static List<Trip> Segment(IReadOnlyList<WindowSample> samples, int from, AnalyticsOptions options)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(options);
@@ -51,7 +51,7 @@ public static class TripSegmenter
         public int OpenStart => _start;
 
         /// <summary>Feeds sample <paramref name="i"/> (the next one after the previous call); trips it ends go to <paramref name="ended"/>.</summary>
-        public void Step(IReadOnlyList<VehicleSample> samples, int i, AnalyticsOptions options, List<Trip> ended)
+        public void Step(IReadOnlyList<WindowSample> samples, int i, AnalyticsOptions options, List<Trip> ended)
         {
             var s = samples[i];
             var moving = s.SpeedKmh > options.MinMovingSpeedKmh;
@@ -97,7 +97,7 @@ public static class TripSegmenter
         }
 
         /// <summary>The open trip (samples from its start to the last "on" one), or null.</summary>
-        public Trip? Open(IReadOnlyList<VehicleSample> samples, AnalyticsOptions options, bool lazyRoute)
+        public Trip? Open(IReadOnlyList<WindowSample> samples, AnalyticsOptions options, bool lazyRoute)
         {
             if (_start < 0)
             {
@@ -131,7 +131,7 @@ public static class TripSegmenter
             return true;
         }
 
-        private void Close(IReadOnlyList<VehicleSample> samples, int end, AnalyticsOptions options, List<Trip> ended)
+        private void Close(IReadOnlyList<WindowSample> samples, int end, AnalyticsOptions options, List<Trip> ended)
         {
             // The accumulated open trip is reused when it ends where it was extended to (gap, off, charging); a trip cut
             // back to where it came to rest is built once from its samples.
@@ -148,7 +148,7 @@ public static class TripSegmenter
             _openTo = -1;
         }
 
-        private Accumulator Extend(IReadOnlyList<VehicleSample> samples, int to, AnalyticsOptions options)
+        private Accumulator Extend(IReadOnlyList<WindowSample> samples, int to, AnalyticsOptions options)
         {
             if (_open is null || _openTo > to)
             {
@@ -166,7 +166,7 @@ public static class TripSegmenter
         }
     }
 
-    internal static Trip Build(IReadOnlyList<VehicleSample> samples, int a, int b, AnalyticsOptions o, bool complete)
+    internal static Trip Build(IReadOnlyList<WindowSample> samples, int a, int b, AnalyticsOptions o, bool complete)
     {
         var acc = new Accumulator(samples[a], o);
         for (var i = a + 1; i <= b; i++)
@@ -180,9 +180,9 @@ public static class TripSegmenter
     /// <summary>A trip's sums over its samples, extended one sample at a time (the same arithmetic in the same order as a batch build).</summary>
     private sealed class Accumulator
     {
-        private readonly VehicleSample _first;
+        private readonly WindowSample _first;
         private readonly RouteBuffer _route = new();
-        private VehicleSample _last;
+        private WindowSample _last;
         private double _odometerKm;
         private double _gpsKm;
         private double _energyKwh;
@@ -192,14 +192,14 @@ public static class TripSegmenter
         private double? _endOdo;
         private double? _startSoc;
         private double? _endSoc;
-        private VehicleSample? _lastFix;
-        private VehicleSample? _firstFix;
+        private WindowSample? _lastFix;
+        private WindowSample? _firstFix;
         private double? _prevOdo;
         private DateTimeOffset _prevOdoTime;
         private int _count;
         private readonly AnalyticsOptions _options;
 
-        public Accumulator(VehicleSample first, AnalyticsOptions options)
+        public Accumulator(WindowSample first, AnalyticsOptions options)
         {
             _options = options;
             _first = first;
@@ -207,9 +207,9 @@ public static class TripSegmenter
             Observe(first, null);
         }
 
-        public void Add(VehicleSample s) => Observe(s, _last);
+        public void Add(WindowSample s) => Observe(s, _last);
 
-        private void Observe(VehicleSample s, VehicleSample? previous)
+        private void Observe(WindowSample s, WindowSample? previous)
         {
             _count++;
             _last = s;
@@ -299,7 +299,7 @@ public static class TripSegmenter
     }
 
     /// <summary>Trapezoidal V·I energy (kWh, positive = out of the pack) between two samples, 0 across a gap longer than <paramref name="maxGap"/>.</summary>
-    internal static double StepEnergyKwh(VehicleSample a, VehicleSample b, TimeSpan maxGap)
+    internal static double StepEnergyKwh(WindowSample a, WindowSample b, TimeSpan maxGap)
     {
         var dt = b.SampleTime - a.SampleTime;
         if (dt <= TimeSpan.Zero || dt > maxGap || a.PackVoltageV is not { } va || a.PackCurrentA is not { } ia

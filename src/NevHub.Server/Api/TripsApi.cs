@@ -136,7 +136,7 @@ public static class TripsApi
         return TypedResults.Json(feature, contentType: "application/geo+json");
     }
 
-    private static async Task<Trip?> FindAsync(string vin, long startMs, ClaimsPrincipal user, IVehicleStore store, IAnalyticsStore analytics,
+    internal static async Task<Trip?> FindAsync(string vin, long startMs, ClaimsPrincipal user, IVehicleStore store, IAnalyticsStore analytics,
         CancellationToken cancellationToken)
     {
         if (startMs is < -62135596800000 or > 253402300799999

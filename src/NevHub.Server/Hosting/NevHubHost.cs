@@ -67,6 +67,8 @@ public static class NevHubHost
         app.MapStatsApi();
         app.MapVehiclesApi();
         app.MapAnalyticsApis();
+        app.MapSharesApi();
+        app.MapCellsApi();
         app.MapDownlinkApi();
         app.MapAuthApi();
         app.MapUsersApi();
@@ -86,6 +88,7 @@ public static class NevHubHost
         services.AddNevHubGateways();
         services.AddNevHubSecurity();
         services.AddNevHubAnalytics();
+        services.AddNevHubShares();
         services.AddNevHubLive();
 
         services.AddSingleton<PrometheusMetrics>();

@@ -27,6 +27,7 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxPageSize;
     private SqliteConnection? _writer;
+    private ApplyStatements? _statements;
     private volatile bool _migrated;
     private bool _disposed;
 
@@ -81,6 +82,9 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         await WriteAsync(tx =>
         {
             var c = tx.Connection!;
+            // Prepared once per writer connection: a busy fleet sends thousands of rows per flush, and parsing each
+            // statement again was most of the cost.
+            var st = _statements ??= new ApplyStatements(c);
             foreach (var (vin, start) in batch.DeletedTrips)
             {
                 Exec(c, tx, "DELETE FROM an_trips WHERE vin = $vin AND start = $start", ("$vin", vin), ("$start", start.UtcTicks));
@@ -98,80 +102,91 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
 
             foreach (var t in batch.Trips)
             {
-                Exec(c, tx, """
-                    INSERT INTO an_trips (vin, start, end_time, maker, day, distance_km, energy_kwh, soc_used, complete, data)
-                    VALUES ($vin, $start, $end, $maker, $day, $distance, $energy, $soc, $complete, $data)
-                    ON CONFLICT (vin, start) DO UPDATE SET end_time = excluded.end_time, maker = excluded.maker, day = excluded.day,
-                      distance_km = excluded.distance_km, energy_kwh = excluded.energy_kwh, soc_used = excluded.soc_used,
-                      complete = excluded.complete, data = excluded.data
-                    """,
-                    ("$vin", t.Vin), ("$start", t.Start.UtcTicks), ("$end", t.End.UtcTicks), ("$maker", t.Maker), ("$day", DayNumber(t.Start)),
-                    ("$distance", t.DistanceKm), ("$energy", t.EnergyKwh), ("$soc", t.SocUsed ?? 0.0), ("$complete", t.Complete ? 1 : 0),
-                    ("$data", JsonSerializer.Serialize(t, Json)));
+                var q = st.UpsertTrip;
+                q.Bind(1, t.Vin);
+                q.Bind(2, t.Start.UtcTicks);
+                q.Bind(3, t.End.UtcTicks);
+                q.Bind(4, t.Maker);
+                q.Bind(5, DayNumber(t.Start));
+                q.Bind(6, t.DistanceKm);
+                q.Bind(7, t.EnergyKwh);
+                q.Bind(8, t.SocUsed ?? 0.0);
+                q.Bind(9, t.Complete ? 1L : 0L);
+                q.Bind(10, JsonSerializer.Serialize(t, Json));
+                q.Execute();
             }
 
             foreach (var s in batch.Charges)
             {
-                Exec(c, tx, """
-                    INSERT INTO an_charges (vin, start, end_time, maker, complete, data) VALUES ($vin, $start, $end, $maker, $complete, $data)
-                    ON CONFLICT (vin, start) DO UPDATE SET end_time = excluded.end_time, maker = excluded.maker, complete = excluded.complete,
-                      data = excluded.data
-                    """,
-                    ("$vin", s.Vin), ("$start", s.Start.UtcTicks), ("$end", s.End.UtcTicks), ("$maker", s.Maker), ("$complete", s.Complete ? 1 : 0),
-                    ("$data", JsonSerializer.Serialize(s, Json)));
+                var q = st.UpsertCharge;
+                q.Bind(1, s.Vin);
+                q.Bind(2, s.Start.UtcTicks);
+                q.Bind(3, s.End.UtcTicks);
+                q.Bind(4, s.Maker);
+                q.Bind(5, s.Complete ? 1L : 0L);
+                q.Bind(6, JsonSerializer.Serialize(s, Json));
+                q.Execute();
             }
 
             foreach (var a in batch.Alarms)
             {
-                Exec(c, tx, """
-                    INSERT INTO an_alarms (id, vin, start, end_time, last_seen, maker, kind, peak_level, open, data)
-                    VALUES ($id, $vin, $start, $end, $last, $maker, $kind, $peak, $open, $data)
-                    ON CONFLICT (id) DO UPDATE SET vin = excluded.vin, start = excluded.start, end_time = excluded.end_time,
-                      last_seen = excluded.last_seen, maker = excluded.maker, kind = excluded.kind, peak_level = excluded.peak_level,
-                      open = excluded.open, data = excluded.data
-                    """,
-                    ("$id", a.Id), ("$vin", a.Vin), ("$start", a.Start.UtcTicks), ("$end", a.End?.UtcTicks), ("$last", a.LastSeen.UtcTicks),
-                    ("$maker", a.Maker), ("$kind", a.Kind), ("$peak", a.PeakLevel), ("$open", a.Open ? 1 : 0),
-                    ("$data", JsonSerializer.Serialize(a, Json)));
+                var q = st.UpsertAlarm;
+                q.Bind(1, a.Id);
+                q.Bind(2, a.Vin);
+                q.Bind(3, a.Start.UtcTicks);
+                q.Bind(4, a.End?.UtcTicks);
+                q.Bind(5, a.LastSeen.UtcTicks);
+                q.Bind(6, a.Maker);
+                q.Bind(7, a.Kind);
+                q.Bind(8, (long)a.PeakLevel);
+                q.Bind(9, a.Open ? 1L : 0L);
+                q.Bind(10, JsonSerializer.Serialize(a, Json));
+                q.Execute();
             }
 
             var increments = new List<QualityDay>(batch.QualityIncrements);
             foreach (var r in batch.QualityReceipts)
             {
                 // Counted once per receipt; a second receipt of the same sample (a resend) counts as a duplicate.
-                if (ExecCount(c, tx, """
-                    INSERT INTO an_quality_receipts (vin, sample_ticks, hash, received_ticks) VALUES ($vin, $t, $h, $r) ON CONFLICT DO NOTHING
-                    """, ("$vin", r.Vin), ("$t", r.SampleTicks), ("$h", r.ContentHash), ("$r", r.ReceivedTicks)) == 0)
+                var insert = st.InsertReceipt;
+                insert.Bind(1, r.Vin);
+                insert.Bind(2, r.SampleTicks);
+                insert.Bind(3, r.ContentHash);
+                insert.Bind(4, r.ReceivedTicks);
+                if (insert.Execute() == 0)
                 {
                     continue;
                 }
 
-                using var seen = c.CreateCommand();
-                seen.Transaction = tx;
-                seen.CommandText = "SELECT count(*) FROM an_quality_receipts WHERE vin = $vin AND sample_ticks = $t AND hash = $h";
-                seen.Parameters.AddWithValue("$vin", r.Vin);
-                seen.Parameters.AddWithValue("$t", r.SampleTicks);
-                seen.Parameters.AddWithValue("$h", r.ContentHash);
-                increments.Add(Convert.ToInt64(seen.ExecuteScalar(), CultureInfo.InvariantCulture) > 1 ? r.AsDuplicate : r.Frame);
+                var seen = st.CountReceipts;
+                seen.Bind(1, r.Vin);
+                seen.Bind(2, r.SampleTicks);
+                seen.Bind(3, r.ContentHash);
+                increments.Add(seen.ExecuteScalarInt64() > 1 ? r.AsDuplicate : r.Frame);
             }
 
             foreach (var g in batch.QualityReceipts.GroupBy(r => r.Vin))
             {
                 // Receipts are kept for QualityReceiptRetention behind the vehicle's newest: a replay or resend older than that counts again.
-                ExecCount(c, tx, "DELETE FROM an_quality_receipts WHERE vin = $vin AND sample_ticks < $cut",
-                    ("$vin", g.Key), ("$cut", g.Max(r => r.SampleTicks) - QualityReceiptRetention.Ticks));
+                var prune = st.PruneReceipts;
+                prune.Bind(1, g.Key);
+                prune.Bind(2, g.Max(r => r.SampleTicks) - QualityReceiptRetention.Ticks);
+                prune.Execute();
             }
 
             foreach (var q in increments.GroupBy(q => (q.Vin, q.Day)).Select(g => g.Aggregate(QualityMath.Add)))
             {
-                var stored = ReadOne<QualityDay>(c, tx, "SELECT data FROM an_quality WHERE vin = $vin AND day = $day",
-                    ("$vin", q.Vin), ("$day", q.Day.DayNumber));
+                var read = st.ReadQuality;
+                read.Bind(1, q.Vin);
+                read.Bind(2, (long)q.Day.DayNumber);
+                var stored = read.ExecuteScalarText() is { } json ? JsonSerializer.Deserialize<QualityDay>(json, Json) : null;
                 var merged = stored is null ? q : QualityMath.Add(stored, q);
-                Exec(c, tx, """
-                    INSERT INTO an_quality (vin, day, maker, data) VALUES ($vin, $day, $maker, $data)
-                    ON CONFLICT (vin, day) DO UPDATE SET maker = excluded.maker, data = excluded.data
-                    """,
-                    ("$vin", q.Vin), ("$day", q.Day.DayNumber), ("$maker", q.Maker), ("$data", JsonSerializer.Serialize(merged, Json)));
+                var upsert = st.UpsertQuality;
+                upsert.Bind(1, q.Vin);
+                upsert.Bind(2, (long)q.Day.DayNumber);
+                upsert.Bind(3, q.Maker);
+                upsert.Bind(4, JsonSerializer.Serialize(merged, Json));
+                upsert.Execute();
             }
 
             foreach (var w in batch.Webhooks)
@@ -475,6 +490,7 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
             }
 
             _disposed = true;
+            _statements?.Dispose();
             if (_writer is not null)
             {
                 await _writer.DisposeAsync().ConfigureAwait(false);
@@ -686,5 +702,58 @@ public sealed class SqliteAnalyticsStore : IAnalyticsStore
         }
 
         return list;
+    }
+
+    /// <summary>The statements <see cref="ApplyAsync"/> runs per row, prepared once on the writer connection.</summary>
+    private sealed class ApplyStatements(SqliteConnection c) : IDisposable
+    {
+        public NativeStatement UpsertTrip { get; } = new(c, """
+            INSERT INTO an_trips (vin, start, end_time, maker, day, distance_km, energy_kwh, soc_used, complete, data)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            ON CONFLICT (vin, start) DO UPDATE SET end_time = excluded.end_time, maker = excluded.maker, day = excluded.day,
+              distance_km = excluded.distance_km, energy_kwh = excluded.energy_kwh, soc_used = excluded.soc_used,
+              complete = excluded.complete, data = excluded.data
+            """);
+
+        public NativeStatement UpsertCharge { get; } = new(c, """
+            INSERT INTO an_charges (vin, start, end_time, maker, complete, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT (vin, start) DO UPDATE SET end_time = excluded.end_time, maker = excluded.maker, complete = excluded.complete,
+              data = excluded.data
+            """);
+
+        public NativeStatement UpsertAlarm { get; } = new(c, """
+            INSERT INTO an_alarms (id, vin, start, end_time, last_seen, maker, kind, peak_level, open, data)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            ON CONFLICT (id) DO UPDATE SET vin = excluded.vin, start = excluded.start, end_time = excluded.end_time,
+              last_seen = excluded.last_seen, maker = excluded.maker, kind = excluded.kind, peak_level = excluded.peak_level,
+              open = excluded.open, data = excluded.data
+            """);
+
+        public NativeStatement InsertReceipt { get; } = new(c,
+            "INSERT INTO an_quality_receipts (vin, sample_ticks, hash, received_ticks) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+
+        public NativeStatement CountReceipts { get; } = new(c,
+            "SELECT count(*) FROM an_quality_receipts WHERE vin = ?1 AND sample_ticks = ?2 AND hash = ?3");
+
+        public NativeStatement PruneReceipts { get; } = new(c, "DELETE FROM an_quality_receipts WHERE vin = ?1 AND sample_ticks < ?2");
+
+        public NativeStatement ReadQuality { get; } = new(c, "SELECT data FROM an_quality WHERE vin = ?1 AND day = ?2");
+
+        public NativeStatement UpsertQuality { get; } = new(c, """
+            INSERT INTO an_quality (vin, day, maker, data) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (vin, day) DO UPDATE SET maker = excluded.maker, data = excluded.data
+            """);
+
+        public void Dispose()
+        {
+            UpsertTrip.Dispose();
+            UpsertCharge.Dispose();
+            UpsertAlarm.Dispose();
+            InsertReceipt.Dispose();
+            CountReceipts.Dispose();
+            PruneReceipts.Dispose();
+            ReadQuality.Dispose();
+            UpsertQuality.Dispose();
+        }
     }
 }

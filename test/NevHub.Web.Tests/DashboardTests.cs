@@ -21,9 +21,10 @@ public sealed class DashboardTests(WebHost host) : IClassFixture<WebHost>
         await page.ClickAsync("button[type=submit]");
         await Assertions.Expect(page.Locator("[data-testid=who]")).ToContainTextAsync("admin · admin");
 
-        // The overview counts the live fleet and says plainly which figures have no backend yet.
+        // The overview counts the live fleet and shows the analytics figures.
         await Assertions.Expect(page.Locator("[data-testid=online-total]")).ToHaveTextAsync(host.Vehicles.Count.ToString(), new() { Timeout = 30_000 });
-        await Assertions.Expect(page.Locator("[data-testid=co2-avoided] [data-state=na]")).ToContainTextAsync("Not available yet");
+        await Assertions.Expect(page.Locator("[data-testid=co2-value]")).ToContainTextAsync(" kg");
+        await Assertions.Expect(page.Locator("[data-testid=distance-value]")).ToContainTextAsync(" km");
         await Assertions.Expect(page.Locator("[data-testid=ingestion] table")).ToBeVisibleAsync();
         await WebHost.ScreenshotAsync(page, "overview");
         await context.CloseAsync();
@@ -80,7 +81,10 @@ public sealed class DashboardTests(WebHost host) : IClassFixture<WebHost>
         await Assertions.Expect(page.Locator("h1.vin")).ToHaveTextAsync(vehicle.Vin);
         await Assertions.Expect(page.Locator("[data-testid=chart] canvas")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        await Assertions.Expect(page.Locator("[data-testid=placeholder-trips]")).ToContainTextAsync("Not available yet");
+        await Assertions.Expect(page.Locator("[data-testid=vehicle-analytics] [role=tab]")).ToHaveCountAsync(4);
+        // The simulated cars send cell voltages and probe temperatures: both heat maps are drawn from /cells.
+        await Assertions.Expect(page.Locator("[data-testid=heat-cells] canvas").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=heat-probes] canvas").First).ToBeVisibleAsync();
 
         await page.Locator("tr.clickable").First.ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=frame-decode]")).ToContainTextAsync("VIN         " + vehicle.Vin);

@@ -24,14 +24,16 @@ public sealed class ChromiumFactAttribute : FactAttribute
 
 /// <summary>
 /// The real platform host on loopback with a small simulated GB/T 32960 fleet (real TCP terminals), a signed-in admin
-/// and a maker user, and one Chromium shared by the tests of a class.
+/// and a maker user, and one Chromium shared by the tests of a class. Subclasses seed more data (<see cref="SeedAsync"/>).
 /// </summary>
-public sealed class WebHost : IAsyncLifetime
+public class WebHost : IAsyncLifetime
 {
     public const string Chromium = "/usr/bin/chromium";
     public const string AdminPassword = "browser admin password";
     public const string MakerUser = "changan-viewer";
     public const string MakerPassword = "changan viewer password";
+    public const string OperatorUser = "operator-one";
+    public const string OperatorPassword = "operator one password";
     public static readonly string[] Makers = ["changan", "seres"];
 
     private readonly CancellationTokenSource _stop = new();
@@ -45,6 +47,13 @@ public sealed class WebHost : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
 
     public IReadOnlyList<Vehicle> Vehicles { get; private set; } = [];
+
+    public IServiceProvider Services => _app!.Services;
+
+    public int Gbt32960Port { get; private set; }
+
+    /// <summary>Runs after the host started and the simulated fleet reported, before the browser starts.</summary>
+    protected virtual Task SeedAsync() => Task.CompletedTask;
 
     public static string ScreenshotDirectory
     {
@@ -73,12 +82,15 @@ public sealed class WebHost : IAsyncLifetime
             ["NevHub:Gateways:Gbt32960:BindAddress"] = "127.0.0.1",
             ["NevHub:Storage:GroupCommit:CommitWindow"] = "00:00:00.050",
             ["NevHub:Auth:LoginAttemptsPerIp"] = "1000",
+            ["NevHub:Analytics:FlushInterval"] = "00:00:00.100",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await _app.StartAsync();
         var endpoints = _app.Services.GetRequiredService<GatewayEndpoints>();
         BaseUrl = $"http://127.0.0.1:{endpoints.HttpPort}";
+        Gbt32960Port = endpoints.Gbt32960Port;
         _app.Services.GetRequiredService<UserStore>().Create(MakerUser, MakerPassword, Roles.MakerViewer, "changan");
+        _app.Services.GetRequiredService<UserStore>().Create(OperatorUser, OperatorPassword, Roles.Operator, null);
 
         // Eight simulated vehicles, alternately changan and seres, on real time (so sample times fall in the charts' range).
         var simulator = new FleetSimulator(new SimulatorOptions
@@ -115,6 +127,7 @@ public sealed class WebHost : IAsyncLifetime
             await Task.Delay(200);
         }
 
+        await SeedAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -289,10 +289,12 @@ export interface PublicRide {
   maxSpeedKmh: number;
   avgSpeedKmh: number;
   route: [number, number][];
-  series: { t: string; speedKmh?: number; soc?: number; powerKw?: number }[];
+  /** t: Unix ms. */
+  series: { t: number; speedKmh?: number; soc?: number; powerKw?: number }[];
 }
 
 export interface Cells {
-  time: string;
+  /** Sample time of the frame; null when no frame carried cells or probes. */
+  time: string | null;
   subsystems: { number: number; cellVoltagesV: (number | null)[]; probeTemperaturesC: (number | null)[] }[];
 }

@@ -41,7 +41,7 @@ export function renderRide(parent: HTMLElement, track: Track, config: MapConfig 
       pending = window.setTimeout(() => {
         pending = 0;
         for (const c of [speedSoc, power]) {
-          c.setOption({ series: [{ markLine: { silent: true, symbol: "none", animation: false, lineStyle: { color: "#f0a30a" }, data: [{ xAxis: t }] } }] });
+          c.setOption({ series: [{ markLine: { silent: true, symbol: "none", animation: false, label: { show: false }, lineStyle: { color: "#f0a30a" }, data: [{ xAxis: t }] } }] });
         }
       }, 250);
     });

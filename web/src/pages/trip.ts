@@ -7,7 +7,9 @@ const expiries: [string, number][] = [["1 hour", 1], ["24 hours", 24], ["7 days"
 const MaxSamples = 20_000;
 
 export const tripHref = (vin: string, start: string) => `#/vehicles/${encodeURIComponent(vin)}/trips/${new Date(start).getTime()}`;
-export const rideUrl = (token: string) => `${location.origin}${location.pathname}#/ride/${encodeURIComponent(token)}`;
+/** The link to hand out: the server's `/ride/{token}` (it redirects to this UI's ride page), beside the dashboard. */
+export const rideUrl = (link: ShareLink) =>
+  link.url ? `${location.origin}${location.pathname.replace(/[^/]*$/, "")}${link.url.replace(/^\//, "")}` : `${location.origin}${location.pathname}#/ride/${link.token}`;
 
 /** The series of a ride from stored samples: speed, SOC and power = V·I (kW, positive when discharging). */
 export function seriesOf(samples: Sample[]): SeriesPoint[] {
@@ -66,7 +68,7 @@ export function renderTrip(root: HTMLElement, vin: string, startMs: number, me: 
         h("a", { href: `${base}/gpx`, download: `trip-${vin}-${startMs}.gpx`, class: "button", "data-testid": "download-gpx" }, "GPX"),
         h("a", { href: `${base}/geojson`, download: `trip-${vin}-${startMs}.geojson`, class: "button", "data-testid": "download-geojson" }, "GeoJSON"),
         trip.complete ? null : h("span", { class: "badge" }, "in progress")),
-      h("p", { class: "muted" }, `${trip.startPlace ?? "—"} → ${trip.endPlace ?? "—"} · ${time(trip.start)} – ${time(trip.end)}`),
+      h("p", { class: "muted" }, `${trip.startPlace || trip.endPlace ? `${trip.startPlace ?? "—"} → ${trip.endPlace ?? "—"} · ` : ""}${time(trip.start)} – ${time(trip.end)}`),
       figures([
         ["Distance", fmt(trip.distanceKm, 2, " km"), "fig-distance"],
         ["Duration", duration((end - start) / 1000)],
@@ -142,7 +144,7 @@ function sharePanel(vin: string, startMs: number) {
     message.textContent = "";
     try {
       const link = await post<ShareLink>(`/api/vehicles/${encodeURIComponent(vin)}/trips/${startMs}/share`, { expiresInHours: Number(expiry.value) });
-      const url = rideUrl(link.token!);
+      const url = rideUrl(link);
       const input = h("input", { readonly: true, value: url, class: "share-url", "aria-label": "Share link", "data-testid": "share-url" });
       const copy = h("button", { type: "button", class: "secondary", onclick: async () => {
         input.select();

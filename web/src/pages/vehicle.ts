@@ -22,12 +22,13 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
   const heat = h("div", { class: "grid two" });
   const sessions = h("div");
   const frames = h("div");
+  const analytics = h("div");
   root.append(
     header,
     live,
     h("section", { class: "card wide" }, h("div", { class: "toolbar" }, h("h2", {}, "History"), range), chartBox),
     heat,
-    analyticsTabs(vin),
+    analytics,
     h("section", { class: "card wide" }, h("h2", {}, "Sessions"), sessions),
     h("section", { class: "card wide" }, h("h2", {}, "Raw frames"), frames),
   );
@@ -63,7 +64,7 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
       h("p", { class: "muted" }, `${vehicle.maker} · ${vehicle.model || "model unknown"} · ${vehicle.class} · ${vehicle.batteryCapacityKwh} kWh ${vehicle.chemistry}${vehicle.plate ? ` · ${vehicle.plate}` : ""}`),
     );
     paintLive();
-    void loadCells(vehicle.latest);
+    void loadCells();
     return true;
   };
 
@@ -109,36 +110,22 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
     heatCharts.heat(section, rows, unit, testid);
   };
 
-  // Cells and probes of the newest frame that carried them (GET /cells); before that endpoint answers, the latest sample's detail.
-  const loadCells = async (latest?: Sample) => {
+  // Cells and probes of the newest frame that carried them, per subsystem.
+  const loadCells = async () => {
     heatCharts.disposeAll();
     heat.replaceChildren();
-    let rows: { cells: HeatRow[]; probes: HeatRow[]; when?: string };
+    let cells: Cells;
     try {
-      const cells = await api<Cells>(`/api/vehicles/${encodeURIComponent(vin)}/cells`);
-      rows = {
-        when: cells.time,
-        cells: cells.subsystems.filter((s) => s.cellVoltagesV.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.cellVoltagesV })),
-        probes: cells.subsystems.filter((s) => s.probeTemperaturesC.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.probeTemperaturesC })),
-      };
+      cells = await api<Cells>(`/api/vehicles/${encodeURIComponent(vin)}/cells`);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 404) {
-        heat.append(h("section", { class: "card" }, h("h2", {}, "Cells and probes"), state("error", `Cell data unavailable: ${(e as Error).message}`)));
-        return;
-      }
-      const d = latest?.detail;
-      const packs = new Map<number, (number | null)[]>();
-      for (const p of d?.cellVoltages ?? []) {
-        const cells = packs.get(p.pack) ?? new Array(p.totalCells).fill(null);
-        p.cellsV.forEach((v, i) => (cells[p.firstCellIndex - 1 + i] = v));
-        packs.set(p.pack, cells);
-      }
-      rows = {
-        when: latest?.sampleTime,
-        cells: [...packs.entries()].map(([p, v]) => ({ label: `Subsystem ${p}`, values: v })),
-        probes: (d?.temperatures ?? []).map((t) => ({ label: `Subsystem ${t.pack}`, values: t.probesC })),
-      };
+      heat.append(h("section", { class: "card" }, h("h2", {}, "Cells and probes"), state("error", `Cell data unavailable: ${(e as Error).message}`)));
+      return;
     }
+    const rows = {
+      when: cells.time ?? undefined,
+      cells: cells.subsystems.filter((s) => s.cellVoltagesV.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.cellVoltagesV })),
+      probes: cells.subsystems.filter((s) => s.probeTemperaturesC.length).map((s) => ({ label: `Subsystem ${s.number}`, values: s.probeTemperaturesC })),
+    };
     if (rows.cells.length === 0 && rows.probes.length === 0) {
       heat.append(h("section", { class: "card", "data-testid": "heat-empty" }, h("h2", {}, "Cells and probes"), state("empty", "No frame carried cell voltages or probe temperatures yet.")));
       return;
@@ -186,6 +173,7 @@ export function renderVehicle(root: HTMLElement, vin: string, fleet: LiveFleet) 
   const unsubscribe = fleet.subscribe(paintLive);
   void loadVehicle().then((ok) => {
     if (ok) {
+      analytics.replaceWith(analyticsTabs(vin));
       void loadSamples();
       void loadSessions();
       void loadFrames();

@@ -74,8 +74,13 @@ internal static class ServeCommand
             ["NevHub:DataDirectory"] = parse.GetValue(Data),
             ["NevHub:HttpUrls"] = parse.GetValue(Http),
             ["NevHub:Gateways:Gbt32960:Port"] = parse.GetValue(GbtPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["NevHub:Registry:Policy"] = parse.GetValue(AutoRegister) ? "AutoRegister" : null,
         };
+
+        // Only when given: a null here would hide the policy a config file or the environment (NevHub__Registry__Policy) sets.
+        if (parse.GetValue(AutoRegister))
+        {
+            overrides["NevHub:Registry:Policy"] = "AutoRegister";
+        }
 
         // Deployment choices only when given, so a config file or the environment can set them too.
         foreach (var (option, key) in new[] { (Role, "NevHub:Role"), (Storage, "NevHub:Storage:Provider"), (Bus, "NevHub:Bus:Provider") })

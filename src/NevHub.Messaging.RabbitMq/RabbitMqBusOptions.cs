@@ -21,6 +21,17 @@ public sealed class RabbitMqBusOptions
     public ushort Prefetch { get; set; } = 512;
 
     /// <summary>
+    /// The partitions this processor consumes at once, e.g. "0-7" or "0,2,4-6" (empty = all). Single active consumer makes the
+    /// first consumer registered on a queue its active one, so a processor registers on the other partitions only after
+    /// <see cref="StandbyDelay"/>: processors started together with disjoint preferred partitions share the work, and each stands
+    /// by for the others' partitions. Default empty.
+    /// </summary>
+    public string PreferredPartitions { get; set; } = "";
+
+    /// <summary>How long a processor waits before registering as standby on the partitions it does not prefer. Default 10 s.</summary>
+    public TimeSpan StandbyDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// The fanout exchange processors publish live-twin changes to and API nodes consume from (each through its own transient
     /// queue). Default "nevhub.live".
     /// </summary>
@@ -67,10 +78,44 @@ public sealed class RabbitMqBusOptions
             throw new ArgumentOutOfRangeException(nameof(Partitions), Partitions, "Must be between 1 and 1024.");
         }
 
+        _ = Preferred();
+        if (StandbyDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StandbyDelay), StandbyDelay, "Must not be negative.");
+        }
+
         if (Prefetch < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "Must be at least 1.");
         }
+    }
+
+    /// <summary>The partitions of <see cref="PreferredPartitions"/>, in order; all of them when it is empty.</summary>
+    public IReadOnlyList<int> Preferred()
+    {
+        if (string.IsNullOrWhiteSpace(PreferredPartitions))
+        {
+            return [.. Enumerable.Range(0, Partitions)];
+        }
+
+        var chosen = new SortedSet<int>();
+        foreach (var part in PreferredPartitions.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bounds = part.Split('-', StringSplitOptions.TrimEntries);
+            if (bounds.Length is < 1 or > 2
+                || !int.TryParse(bounds[0], System.Globalization.CultureInfo.InvariantCulture, out var first)
+                || !int.TryParse(bounds[^1], System.Globalization.CultureInfo.InvariantCulture, out var last)
+                || first < 0 || last >= Partitions || first > last)
+            {
+                throw new ArgumentException(
+                    $"PreferredPartitions must list partitions or ranges between 0 and {Partitions - 1}, e.g. \"0-7\" (was '{PreferredPartitions}').",
+                    nameof(PreferredPartitions));
+            }
+
+            chosen.UnionWith(Enumerable.Range(first, last - first + 1));
+        }
+
+        return [.. chosen];
     }
 
     public string QueueName(int partition) => Exchange + ".p" + partition.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -19,6 +19,7 @@ public sealed class RabbitMqIngestConsumer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private IConnection? _connection;
     private readonly List<IChannel> _channels = [];
+    private Task _standby = Task.CompletedTask;
 
     public RabbitMqIngestConsumer(RabbitMqBusOptions options, Func<IngestMessage, CancellationToken, ValueTask> handle)
     {
@@ -38,7 +39,10 @@ public sealed class RabbitMqIngestConsumer : IAsyncDisposable
     private long _acknowledged;
     private long _redelivered;
 
-    /// <summary>Connects, declares the topology and starts consuming every partition (one channel each, so partitions flow independently).</summary>
+    /// <summary>
+    /// Connects, declares the topology and starts consuming the preferred partitions (one channel each, so partitions flow
+    /// independently); registers on the other partitions after <see cref="RabbitMqBusOptions.StandbyDelay"/>, as their standby.
+    /// </summary>
     public async Task StartAsync(string consumerName, CancellationToken cancellationToken = default)
     {
         var factory = new ConnectionFactory
@@ -50,28 +54,75 @@ public sealed class RabbitMqIngestConsumer : IAsyncDisposable
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
         };
         _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        for (var p = 0; p < _options.Partitions; p++)
+        await using (var declare = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            _channels.Add(channel);
-            if (p == 0)
-            {
-                await RabbitMqTopology.DeclareAsync(channel, _options, cancellationToken).ConfigureAwait(false);
-            }
-
-            await channel.BasicQosAsync(0, _options.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery);
-            await channel.BasicConsumeAsync(_options.QueueName(p), autoAck: false, consumerTag: consumerName + ".p" + p, consumer, cancellationToken)
-                .ConfigureAwait(false);
+            await RabbitMqTopology.DeclareAsync(declare, _options, cancellationToken).ConfigureAwait(false);
         }
+
+        var preferred = _options.Preferred();
+        foreach (var p in preferred)
+        {
+            await ConsumeAsync(p, consumerName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var others = Enumerable.Range(0, _options.Partitions).Except(preferred).ToList();
+        if (others.Count > 0)
+        {
+            _standby = ConsumeLaterAsync(others, consumerName);
+        }
+    }
+
+    private async Task ConsumeLaterAsync(List<int> partitions, string consumerName)
+    {
+        try
+        {
+            await Task.Delay(_options.StandbyDelay, _stop.Token).ConfigureAwait(false);
+            while (partitions.Count > 0)
+            {
+                try
+                {
+                    await ConsumeAsync(partitions[0], consumerName, _stop.Token).ConfigureAwait(false);
+                    partitions.RemoveAt(0);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // The broker is away: the connection recovers by itself; try this partition again shortly.
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ConsumeAsync(int partition, string consumerName, CancellationToken cancellationToken)
+    {
+        var channel = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+
+        await channel.BasicQosAsync(0, _options.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery);
+        await channel.BasicConsumeAsync(_options.QueueName(partition), autoAck: false, consumerTag: consumerName + ".p" + partition, consumer, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Stops consuming; deliveries not yet durable are not acknowledged and go to the next processor.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var channel in _channels)
+        await _standby.ConfigureAwait(false);
+        IChannel[] channels;
+        lock (_channels)
+        {
+            channels = [.. _channels];
+        }
+
+        foreach (var channel in channels)
         {
             await channel.DisposeAsync().ConfigureAwait(false);
         }
@@ -113,8 +164,25 @@ public sealed class RabbitMqIngestConsumer : IAsyncDisposable
         }
 
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _handle(message with { Durable = durable, ReceivedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp() }, _stop.Token).ConfigureAwait(false);
+        await _handle(message with { Durable = durable, ReceivedTimestamp = GatewayReceiptTimestamp(message) }, _stop.Token).ConfigureAwait(false);
         _ = AcknowledgeWhenDurableAsync(channel, delivery.DeliveryTag, durable.Task);
+    }
+
+    /// <summary>
+    /// When the gateway received the frame, as a local <see cref="System.Diagnostics.Stopwatch"/> timestamp, so that the processor's
+    /// receipt-to-twin latency covers the whole path (gateway, broker, processor). Derived from the frame's receive time (wall clock
+    /// of the gateway node: node clocks must be NTP-synchronised for it to mean anything); never later than now.
+    /// </summary>
+    private static long GatewayReceiptTimestamp(IngestMessage message)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if ((message.Sample?.ReceivedAt ?? message.Raw?.ReceivedAt) is not { } receivedAt)
+        {
+            return now;
+        }
+
+        var age = DateTimeOffset.UtcNow - receivedAt;
+        return age <= TimeSpan.Zero ? now : now - (long)(age.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     }
 
     private async Task AcknowledgeWhenDurableAsync(IChannel channel, ulong deliveryTag, Task durable)

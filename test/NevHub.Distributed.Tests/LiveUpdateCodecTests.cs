@@ -93,4 +93,19 @@ public sealed class LiveUpdateCodecTests
         Assert.Equal([Load.Vin(7), Load.Vin(9)], twin.DrainChanged().Order());
         Assert.Empty(feed());
     }
+
+    [Theory]
+    [InlineData("", new[] { 0, 1, 2, 3 })]
+    [InlineData("0-1", new[] { 0, 1 })]
+    [InlineData(" 3, 0-1 ,1", new[] { 0, 1, 3 })]
+    public void Preferred_partitions_are_lists_and_ranges(string spec, int[] expected) =>
+        Assert.Equal(expected, new RabbitMqBusOptions { Uri = "amqp://h/", Partitions = 4, PreferredPartitions = spec }.Preferred());
+
+    [Theory]
+    [InlineData("4")]
+    [InlineData("2-1")]
+    [InlineData("a")]
+    [InlineData("0-1-2")]
+    public void Impossible_preferred_partitions_are_refused_at_start(string spec) =>
+        Assert.Throws<ArgumentException>(() => new RabbitMqBusOptions { Uri = "amqp://h/", Partitions = 4, PreferredPartitions = spec }.Validate());
 }

@@ -106,15 +106,16 @@ export function renderReplay(parent: HTMLElement, track: Track, config: MapConfi
   const map = base.map;
   const shown = track.route.map(([lat, lon]) => base.display(lat, lon));
   const listeners: ((t: number) => void)[] = [];
+  const bounds = shown.length ? L.latLngBounds(shown).pad(0.2) : base.districtBounds.pad(-0.25);
+  const fit = () => map.fitBounds(bounds, { maxZoom: 16 });
   if (shown.length) {
-    const line = L.polyline(shown, { color: "#0b6bcb", weight: 4, opacity: 0.85 }).addTo(map);
+    L.polyline(shown, { color: "#0b6bcb", weight: 4, opacity: 0.85 }).addTo(map);
     L.circleMarker(shown[0], { radius: 6, color: "#2e7d32", fillColor: "#2e7d32", fillOpacity: 1 }).bindTooltip("start").addTo(map);
     L.circleMarker(shown[shown.length - 1], { radius: 6, color: "#c62828", fillColor: "#c62828", fillOpacity: 1 }).bindTooltip("end").addTo(map);
-    map.fitBounds(line.getBounds().pad(0.2), { maxZoom: 16 });
   } else {
-    map.fitBounds(base.districtBounds.pad(-0.25));
     mapEl.append(h("div", { class: "map-note" }, "No valid position in this trip."));
   }
+  fit();
   const marker = L.circleMarker(shown[0] ?? [29.56, 106.55], { radius: 8, color: "#fff", weight: 2, fillColor: "#f0a30a", fillOpacity: 1 });
   if (shown.length) marker.addTo(map);
 
@@ -171,10 +172,15 @@ export function renderReplay(parent: HTMLElement, track: Track, config: MapConfi
   });
   setSpeedLabel();
   show();
-  // The map container gets its size after layout (e.g. on a phone), so measure again once it is on screen.
-  requestAnimationFrame(() => map.invalidateSize());
+  // The container's size settles after layout and changes with the screen (phone turned, window resized): keep the route framed.
+  const resized = new ResizeObserver(() => {
+    map.invalidateSize();
+    fit();
+  });
+  resized.observe(mapEl);
   return {
     close: () => {
+      resized.disconnect();
       playing = false;
       if (raf) cancelAnimationFrame(raf);
       map.remove();

@@ -189,8 +189,7 @@ public sealed class AnalyticsPagesTests(AnalyticsWebHost host) : IClassFixture<A
         var errors = Errors(page);
         await page.GotoAsync($"{host.BaseUrl}/#/quality");
         var makers = page.Locator("[data-testid=quality-makers] tbody tr");
-        await Assertions.Expect(makers).ToHaveCountAsync(2, new() { Timeout = 30_000 });
-        Assert.Equal(["changan", "seres"], await makers.Locator("td:first-child").AllTextContentsAsync());
+        await Assertions.Expect(makers.Locator("td:first-child")).ToHaveTextAsync(["changan", "seres"], new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("dl.explain")).ToContainTextAsync("Completeness");
         await WebHost.ScreenshotAsync(page, "quality");
 
@@ -215,7 +214,7 @@ public sealed class AnalyticsPagesTests(AnalyticsWebHost host) : IClassFixture<A
         await page.GotoAsync($"{host.BaseUrl}/#/quality/{Foreign}");
         await Assertions.Expect(page.Locator("[data-state=error]")).ToContainTextAsync("not found");
         await page.GotoAsync($"{host.BaseUrl}/#/quality");
-        Assert.Equal(["changan"], await page.Locator("[data-testid=quality-makers] tbody tr td:first-child").AllTextContentsAsync());
+        await Assertions.Expect(page.Locator("[data-testid=quality-makers] tbody tr td:first-child")).ToHaveTextAsync(["changan"]);
 
         await page.GotoAsync($"{host.BaseUrl}/#/trips");
         var trips = page.Locator("[data-testid=trip-table] tbody tr");

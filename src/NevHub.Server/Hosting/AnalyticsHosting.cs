@@ -1,11 +1,15 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NevHub.Messaging.RabbitMq;
 using NevHub.Processing;
 using NevHub.Processing.Analytics;
 using NevHub.Storage;
 using NevHub.Storage.Analytics;
+using NevHub.Storage.Postgres;
+using NevHub.Storage.Postgres.Analytics;
 using NevHub.Storage.Sqlite;
 using NevHub.Storage.Sqlite.Analytics;
 
@@ -14,6 +18,14 @@ namespace NevHub.Server.Hosting;
 /// <summary>Composition of the analytics: processors on the lanes, the coalescing writer, the store, restart priming, webhooks.</summary>
 public static class AnalyticsHosting
 {
+    /// <summary>Which store holds the analytics: sqlite | postgres; default the vehicle store's (<see cref="StorageProviderKey"/>).</summary>
+    public const string StoreKey = "NevHub:Analytics:Store";
+
+    /// <summary>Overrides of the vehicle store's PostgreSQL settings for the analytics store (ConnectionString, Schema, ...).</summary>
+    public const string PostgresSection = "NevHub:Analytics:Postgres";
+
+    public const string StorageProviderKey = "NevHub:Storage:Provider";
+
     public static IServiceCollection AddNevHubAnalytics(this IServiceCollection services)
     {
         services.AddOptions<AnalyticsOptions>().BindConfiguration(AnalyticsOptions.Section).ValidateDataAnnotations()
@@ -22,9 +34,7 @@ public static class AnalyticsHosting
                 o.Validate();
                 return true;
             }).ValidateOnStart();
-        // Its own file: SQLite has one writer per database, and the analytics writer must not queue behind ingestion (or
-        // make ingestion queue behind it). Nothing in it joins the vehicle store's tables.
-        services.AddSingleton<IAnalyticsStore>(sp => new SqliteAnalyticsStore(AnalyticsFile(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value)));
+        services.AddSingleton(CreateStore);
         services.AddSingleton<AnalyticsWriter>();
         services.AddSingleton<IAnalyticsSink>(sp => sp.GetRequiredService<AnalyticsWriter>());
         services.AddSingleton<DerivationProcessor>();
@@ -37,6 +47,50 @@ public static class AnalyticsHosting
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }
+
+    /// <summary>
+    /// The analytics store of <see cref="StoreKey"/>: "sqlite" (the file <c>analytics.db</c> beside the vehicle store) or "postgres"
+    /// (shared by every node of a cluster: processors write it, API nodes read it). Default: the vehicle store's provider.
+    /// </summary>
+    public static IAnalyticsStore CreateStore(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var provider = (configuration[StoreKey] ?? configuration[StorageProviderKey] ?? "sqlite").Trim().ToLowerInvariant();
+        return provider switch
+        {
+            // Its own file: SQLite has one writer per database, and the analytics writer must not queue behind ingestion (or
+            // make ingestion queue behind it). Nothing in it joins the vehicle store's tables.
+            "sqlite" => new SqliteAnalyticsStore(AnalyticsFile(services.GetRequiredService<IOptions<SqliteStoreOptions>>().Value)),
+            "postgres" => new PostgresAnalyticsStore(AnalyticsDatabase(services.GetRequiredService<IOptions<PostgresStoreOptions>>().Value, configuration)),
+            _ => throw new InvalidOperationException($"{StoreKey} must be sqlite or postgres (was '{configuration[StoreKey]}')."),
+        };
+    }
+
+    /// <summary>
+    /// The vehicle store's PostgreSQL settings (same database and schema: the analytics tables have their own names and migration
+    /// track), overridden by what is set under <see cref="PostgresSection"/> (e.g. another connection string or schema).
+    /// </summary>
+    public static PostgresStoreOptions AnalyticsDatabase(PostgresStoreOptions store, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new PostgresStoreOptions
+        {
+            ConnectionString = store.ConnectionString,
+            Schema = store.Schema,
+            MaxPageSize = store.MaxPageSize,
+            CommandTimeoutSeconds = store.CommandTimeoutSeconds,
+        };
+        configuration.GetSection(PostgresSection).Bind(options);
+        return options;
+    }
+
+    /// <summary>
+    /// True where the analytics processors run and write (roles all and processor): there the derivation windows are primed and
+    /// webhooks are delivered. Gateway nodes hand samples on; API nodes only read the store.
+    /// </summary>
+    public static bool Derives(IConfiguration configuration) => DistributedRoles.Role(configuration) is "all" or "processor";
 
     /// <summary>The vehicle store's SQLite settings, for the file <c>analytics.db</c> beside it.</summary>
     public static SqliteStoreOptions AnalyticsFile(SqliteStoreOptions store)
@@ -62,9 +116,10 @@ public static class AnalyticsHosting
 }
 
 /// <summary>
-/// At start (after the vehicle store is ready, before devices connect): migrates the analytics schema and rebuilds each
-/// recently active vehicle's derivation window from the store's samples and already stored records, so late data after a
-/// restart re-derives against the same state.
+/// At start (after the vehicle store is ready, before devices connect): migrates the analytics schema and, where the analytics
+/// processors run (roles all and processor), rebuilds each recently active vehicle's derivation window from the store's samples
+/// and already stored records, so late data after a restart re-derives against the same state. Gateway and API nodes derive
+/// nothing, so they only migrate.
 /// </summary>
 public sealed partial class AnalyticsInitializer : IHostedService
 {
@@ -75,10 +130,13 @@ public sealed partial class AnalyticsInitializer : IHostedService
     private readonly TimeProvider _clock;
     private readonly ILogger<AnalyticsInitializer> _logger;
 
+    private readonly bool _derives;
+
     public AnalyticsInitializer(IAnalyticsStore analytics, IVehicleStore store, DerivationProcessor processor, IOptions<AnalyticsOptions> options,
-        TimeProvider clock, ILogger<AnalyticsInitializer> logger)
+        TimeProvider clock, IConfiguration configuration, ILogger<AnalyticsInitializer> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _derives = AnalyticsHosting.Derives(configuration);
         _analytics = analytics;
         _store = store;
         _processor = processor;
@@ -91,6 +149,11 @@ public sealed partial class AnalyticsInitializer : IHostedService
     {
         await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         await _analytics.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (!_derives)
+        {
+            return;
+        }
+
         var primed = 0;
         var now = _clock.GetUtcNow();
         foreach (var latest in await _store.GetLatestSamplesAsync(cancellationToken).ConfigureAwait(false))

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,21 +15,31 @@ namespace NevHub.Server.Hosting;
 /// (initial delay × 2^attempts, capped); after the maximum attempts it is dropped and logged. Deliveries survive restarts
 /// (they are rows in the analytics store, written in the same transaction as the alarm).
 /// </summary>
+/// <remarks>
+/// Runs where alarms are derived (roles all and processor, <see cref="AnalyticsHosting.Derives"/>). Several processor nodes may
+/// share one PostgreSQL outbox: each poll claims its deliveries (<c>FOR UPDATE SKIP LOCKED</c> and a lease), so no two nodes send
+/// the same one. A batch is small enough (<see cref="BatchSize"/> × the 10 s time-out) to end well within that lease.
+/// </remarks>
 public sealed partial class WebhookDispatcher : BackgroundService
 {
     public const string HttpClientName = "NevHub.Webhooks";
     public const string SignatureHeader = "X-NevHub-Signature";
+
+    /// <summary>Deliveries claimed per poll; a full batch is followed at once by the next.</summary>
+    public const int BatchSize = 20;
 
     private readonly IAnalyticsStore _store;
     private readonly IHttpClientFactory _http;
     private readonly AnalyticsOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly bool _enabled;
 
     public WebhookDispatcher(IAnalyticsStore store, IHttpClientFactory http, IOptions<AnalyticsOptions> options, TimeProvider clock,
-        ILogger<WebhookDispatcher> logger)
+        IConfiguration configuration, ILogger<WebhookDispatcher> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _enabled = AnalyticsHosting.Derives(configuration);
         _store = store;
         _http = http;
         _options = options.Value;
@@ -41,6 +52,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_enabled)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), _clock);
         try
         {
@@ -48,7 +64,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
             {
                 try
                 {
-                    await DeliverDueAsync(stoppingToken).ConfigureAwait(false);
+                    int delivered;
+                    do
+                    {
+                        delivered = await DeliverDueAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    while (delivered == BatchSize);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {
@@ -62,9 +83,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task DeliverDueAsync(CancellationToken cancellationToken)
+    /// <summary>Delivers one batch of due deliveries; returns how many there were.</summary>
+    private async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
-        var due = await _store.GetDueWebhooksAsync(_clock.GetUtcNow(), 100, cancellationToken).ConfigureAwait(false);
+        var due = await _store.GetDueWebhooksAsync(_clock.GetUtcNow(), BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var d in due)
         {
             string? error;
@@ -103,6 +125,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
             Log.Retrying(_logger, d.Url, attempts, error, delay);
             await _store.RescheduleWebhookAsync(d.Id, attempts, _clock.GetUtcNow() + delay, error, cancellationToken).ConfigureAwait(false);
         }
+
+        return due.Count;
     }
 
     private static partial class Log

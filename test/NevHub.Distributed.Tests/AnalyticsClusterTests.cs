@@ -122,6 +122,14 @@ public sealed class AnalyticsClusterTests(ITestOutputHelper output) : IAsyncLife
             Assert.Empty(Items(await api.GetAsync<JsonElement>("/api/alarms", otherMaker)));
         }
 
+        // A processor started now rebuilds the vehicle's derivation window from PostgreSQL (samples and stored records).
+        await using (var restarted = await TestServer.StartAsync(Settings("processor", webhookUrl)))
+        {
+            var primed = restarted.App.Services.GetRequiredService<DerivationProcessor>();
+            Assert.Equal(sent, primed.WindowCount(Vin));
+            Assert.Equal([t0], primed.CurrentTrips(Vin).Select(t => t.Start));
+        }
+
         // Two processors poll the one outbox: the alarm's webhook is delivered once, not once per node.
         var outbox = api.App.Services.GetRequiredService<IAnalyticsStore>();
         Assert.True(await TestServer.EventuallyAsync(async () => !_webhooks.IsEmpty && await outbox.CountPendingWebhooksAsync() == 0, 30), "the webhook was not delivered");

@@ -7,7 +7,8 @@ namespace NevHub.Storage.Analytics;
 /// Durable storage of what the data means: trips, charging sessions, alarm episodes and their handling, data-quality
 /// counters, emission factors, the webhook outbox and ride share links. Derived records are written idempotently by natural key
 /// (upsert / delete), so re-derivation after late data and replays never duplicate them. Implementations: SQLite
-/// (same file as the vehicle store, own migration track) and, later, PostgreSQL; both pass AnalyticsStoreContractTests.
+/// (its own file beside the vehicle store, own migration track) and PostgreSQL (shared by the nodes of a cluster, own migration
+/// track); both pass AnalyticsStoreContractTests.
 /// </summary>
 public interface IAnalyticsStore : IAsyncDisposable
 {
@@ -52,7 +53,10 @@ public interface IAnalyticsStore : IAsyncDisposable
 
     Task UpsertBaselineAsync(FossilBaseline baseline, CancellationToken cancellationToken = default);
 
-    /// <summary>Webhook deliveries due at <paramref name="now"/>, oldest first.</summary>
+    /// <summary>
+    /// Webhook deliveries due at <paramref name="now"/>, oldest first. A store shared by several dispatchers claims what it returns
+    /// (hidden from other callers until completed, rescheduled or a lease expires), so no delivery is handed out twice at once.
+    /// </summary>
     Task<IReadOnlyList<WebhookDelivery>> GetDueWebhooksAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     Task CompleteWebhookAsync(long id, CancellationToken cancellationToken = default);

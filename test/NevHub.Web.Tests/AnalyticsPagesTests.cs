@@ -149,6 +149,8 @@ public sealed class AnalyticsPagesTests(AnalyticsWebHost host) : IClassFixture<A
         await Assertions.Expect(page.Locator("[data-testid=alarm-readonly]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=alarm-actions]")).ToHaveCountAsync(0);
         await WebHost.ScreenshotAsync(page, "alarms-maker");
+        await page.SetViewportSizeAsync(390, 844);
+        await WebHost.ScreenshotAsync(page, "alarms-maker-phone");
         foreach (var tab in new[] { "New", "Acknowledged", "Closed" })
         {
             await page.ClickAsync($"button[role=tab][data-status={tab}]");
@@ -258,6 +260,8 @@ public sealed class AnalyticsPagesTests(AnalyticsWebHost host) : IClassFixture<A
         await Assertions.Expect(page.Locator("[data-testid=quality-score]")).ToContainTextAsync("%");
         await Assertions.Expect(page.Locator("[data-testid=open-alarms-total]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-state=na]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-state=loading]")).ToHaveCountAsync(0);
+        await WebHost.ScreenshotAsync(page, "overview-analytics");
 
         await page.GotoAsync($"{host.BaseUrl}/#/vehicles/{Own}");
         var tabs = page.Locator("[data-testid=vehicle-analytics]");

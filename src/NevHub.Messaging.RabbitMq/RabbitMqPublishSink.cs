@@ -1,11 +1,13 @@
+using System.Threading.Channels;
 using NevHub.Processing;
 
 namespace NevHub.Messaging.RabbitMq;
 
 /// <summary>
 /// The <see cref="IIngestSink"/> of a gateway node: instead of the group-commit writer, a lane hands each message to RabbitMQ and
-/// completes its <see cref="IngestMessage.Durable"/> when the broker has confirmed it (so the gateway acknowledges the device only
-/// then). A lane awaits each confirm before its next message, which keeps the messages of one VIN in order on the bus.
+/// its <see cref="IngestMessage.Durable"/> completes when the broker has confirmed it (so the gateway acknowledges the device only
+/// then). Like the group-commit sink it returns once the message is accepted, so a lane goes on while earlier messages await their
+/// confirms; the publisher sends in hand-over order on one channel, which keeps the messages of one VIN in order on the bus.
 /// Session events travel too (processors store them).
 /// </summary>
 public sealed class RabbitMqPublishSink(RabbitMqIngestPublisher publisher) : IIngestSink
@@ -15,12 +17,11 @@ public sealed class RabbitMqPublishSink(RabbitMqIngestPublisher publisher) : IIn
         ArgumentNullException.ThrowIfNull(message);
         try
         {
-            await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-            message.Durable?.TrySetResult();
+            await publisher.EnqueueAsync(message, message.Durable, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (ChannelClosedException ex)
         {
-            // Not confirmed: the device is not acknowledged and resends (to this or another gateway).
+            // The node is shutting down: not published, so not acknowledged; the device resends (to this or another gateway).
             message.Durable?.TrySetException(ex);
         }
     }

@@ -20,7 +20,8 @@ internal sealed record IngestBenchSettings(
     string DataDirectory,
     bool Baseline,
     string? ResultPath,
-    string Protocol = "gbt32960");
+    string Protocol = "gbt32960",
+    IReadOnlyDictionary<string, string>? ServerEnvironment = null);
 
 /// <summary>What one target (the platform, or the discard baseline) did under the load.</summary>
 internal sealed record TargetResult(
@@ -67,15 +68,7 @@ internal static class IngestBenchmark
         var platform = await RunPlatformAsync(settings, output, cancellationToken).ConfigureAwait(false);
         results.Add(platform);
 
-        output.WriteLine();
-        output.WriteLine($"{"target",-10} {"conns",6} {"sent/s",10} {"accepted/s",11} {"stored/s",10} {"lost",6} {"p50 ms",8} {"p99 ms",8} {"cpu",5} {"peak MiB",9}");
-        foreach (var r in results)
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Target,-10} {r.Connections,6} {r.FramesSentPerSecond,10:F0} {r.FramesAcceptedPerSecond,11:F0} {r.FramesStoredPerSecond,10:F0} " +
-                $"{(r.FramesLost?.ToString(CultureInfo.InvariantCulture) ?? "-"),6} {(r.TwinLatencyP50Ms?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"),8} " +
-                $"{(r.TwinLatencyP99Ms?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"),8} {r.ServerCpuCores,5:F2} {r.PeakWorkingSetMiB,9:F0}"));
-        }
+        PrintTable(results, output);
 
         if (results.Count == 2 && results[0].FramesAcceptedPerSecond > 0)
         {
@@ -91,6 +84,22 @@ internal static class IngestBenchmark
         var ok = platform.FramesLost == 0;
         output.WriteLine(ok ? "zero loss: every frame sent was stored" : $"LOSS: {platform.FramesLost} frames sent were not stored");
         return ok ? 0 : 1;
+    }
+
+    /// <summary>The results side by side: one row per target.</summary>
+    public static void PrintTable(IEnumerable<TargetResult> results, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine();
+        output.WriteLine($"{"target",-10} {"conns",6} {"sent/s",10} {"accepted/s",11} {"stored/s",10} {"lost",6} {"p50 ms",8} {"p99 ms",8} {"cpu",5} {"peak MiB",9}");
+        foreach (var r in results)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Target,-10} {r.Connections,6} {r.FramesSentPerSecond,10:F0} {r.FramesAcceptedPerSecond,11:F0} {r.FramesStoredPerSecond,10:F0} " +
+                $"{(r.FramesLost?.ToString(CultureInfo.InvariantCulture) ?? "-"),6} {(r.TwinLatencyP50Ms?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"),8} " +
+                $"{(r.TwinLatencyP99Ms?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"),8} {r.ServerCpuCores,5:F2} {r.PeakWorkingSetMiB,9:F0}"));
+        }
     }
 
     private static async Task<TargetResult> RunBaselineAsync(IngestBenchSettings settings, TextWriter output, CancellationToken cancellationToken)
@@ -127,7 +136,8 @@ internal static class IngestBenchmark
             (b.ProcessCpuSeconds - a.ProcessCpuSeconds) / seconds, b.PeakWorkingSetBytes / 1048576.0, null);
     }
 
-    private static async Task<TargetResult> RunPlatformAsync(IngestBenchSettings settings, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>The embedded platform (one `nevhub serve`, SQLite, in-process bus) under the run's load.</summary>
+    public static async Task<TargetResult> RunPlatformAsync(IngestBenchSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
         var (tcp, http) = (ChildProcess.FreePort(), ChildProcess.FreePort());
         var data = Path.GetFullPath(settings.DataDirectory);
@@ -145,6 +155,11 @@ internal static class IngestBenchmark
             ["NevHub__Gateways__Gbt32960__BindAddress"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (name, value) in settings.ServerEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
         if (jt808)
         {
             // The terminals use the JT/T 808 gateway on tcp; GB/T 32960 listens on another free port, unused.
@@ -163,18 +178,7 @@ internal static class IngestBenchmark
         await WaitUntilAsync(async () => (await client.GetAsync("/health", cancellationToken).ConfigureAwait(false)).IsSuccessStatusCode, cancellationToken)
             .ConfigureAwait(false);
 
-        var vins = Vins(settings.Connections);
-        var csv = new StringBuilder(jt808 ? "vin,maker,class,terminal_phone\n" : "vin,maker,class\n");
-        for (var i = 0; i < vins.Count; i++)
-        {
-            // JT/T 808 trackers are bound by their phone (registration needs it).
-            csv.Append(vins[i]).Append(jt808 ? ",bench,motorcycle," + Jt808LoadGenerator.Phone(i) + "\n" : ",bench,car\n");
-        }
-
-        using (var content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"))
-        {
-            (await client.PostAsync("/api/vehicles/import", content, cancellationToken).ConfigureAwait(false)).EnsureSuccessStatusCode();
-        }
+        await RegisterAsync(client, settings.Connections, jt808, cancellationToken).ConfigureAwait(false);
 
         await using var load = await ConnectAsync(settings, tcp, platform: true, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"platform: {load.Connected} terminals logged in");
@@ -234,7 +238,23 @@ internal static class IngestBenchmark
             (b.ProcessCpuSeconds - a.ProcessCpuSeconds) / seconds, last.PeakWorkingSetBytes / 1048576.0, drainSeconds);
     }
 
-    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
+    /// <summary>Registers the run's vehicles through the API (CSV import).</summary>
+    public static async Task RegisterAsync(HttpClient client, int connections, bool jt808, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var vins = Vins(connections);
+        var csv = new StringBuilder(jt808 ? "vin,maker,class,terminal_phone\n" : "vin,maker,class\n");
+        for (var i = 0; i < vins.Count; i++)
+        {
+            // JT/T 808 trackers are bound by their phone (registration needs it).
+            csv.Append(vins[i]).Append(jt808 ? ",bench,motorcycle," + Jt808LoadGenerator.Phone(i) + "\n" : ",bench,car\n");
+        }
+
+        using var content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv");
+        (await client.PostAsync("/api/vehicles/import", content, cancellationToken).ConfigureAwait(false)).EnsureSuccessStatusCode();
+    }
+
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
 
     /// <summary>Connects the terminals of the run's protocol; against the platform they log in (GB/T) or register and authenticate (JT/T 808).</summary>
     private static async Task<IBenchLoad> ConnectAsync(IngestBenchSettings settings, int port, bool platform, CancellationToken cancellationToken)
@@ -253,10 +273,10 @@ internal static class IngestBenchmark
         return gbt;
     }
 
-    private static List<string> Vins(int count) =>
+    public static List<string> Vins(int count) =>
         [.. Enumerable.Range(0, count).Select(i => "LBENCH" + i.ToString("D11", CultureInfo.InvariantCulture))];
 
-    private static async Task<IngestStats> Stats(HttpClient client, CancellationToken cancellationToken) =>
+    public static async Task<IngestStats> Stats(HttpClient client, CancellationToken cancellationToken) =>
         (await client.GetFromJsonAsync<IngestStats>("/api/admin/stats", Json, cancellationToken).ConfigureAwait(false))!;
 
     private static async Task<long> CountSamplesAsync(string databasePath, CancellationToken cancellationToken)
@@ -268,7 +288,7 @@ internal static class IngestBenchmark
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> ready, CancellationToken cancellationToken)
+    public static async Task WaitUntilAsync(Func<Task<bool>> ready, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))

@@ -78,6 +78,7 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
         private readonly ConnectionContext _context;
         private readonly Gbt32960Framer _framer;
         private readonly SemaphoreSlim _writeLock = new(1, 1);
+        private readonly DurableAnswers? _answers;
         private readonly long _connectedAt = Stopwatch.GetTimestamp();
         private string? _closeReason;
         private VehicleSession? _session;
@@ -91,6 +92,7 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
             _context = context;
             _framer = new Gbt32960Framer(handler._codecOptions);
             _tokens = handler._options.FrameBurst;
+            _answers = handler._options.AnswerReports ? new DurableAnswers(context.Transport.Output, _writeLock, Close) : null;
         }
 
         public string ConnectionId => _context.ConnectionId;
@@ -187,6 +189,12 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
                 await EndSessionAsync(open, _closeReason ?? "connection closed").ConfigureAwait(false);
             }
 
+            if (_answers is not null)
+            {
+                await _answers.CompleteAsync().ConfigureAwait(false);
+            }
+
+            await _writeLock.WaitAsync().ConfigureAwait(false);
             _writeLock.Dispose();
         }
 
@@ -388,9 +396,8 @@ public sealed class Gbt32960ConnectionHandler : ConnectionHandler
 
             if (durable is not null)
             {
-                // Acknowledge only what is durable.
-                await durable.Task.ConfigureAwait(false);
-                await SendAsync(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success)).ConfigureAwait(false);
+                // Acknowledge only what is durable, without waiting for it here.
+                await _answers!.EnqueueAsync(durable.Task, Gbt32960Encoder.Encode(Gbt32960Acknowledgement.For(message, Gbt32960ResponseFlag.Success))).ConfigureAwait(false);
             }
         }
 

@@ -107,6 +107,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
         private readonly Jt808Framer _framer;
         private readonly Jt808Reassembler _reassembler;
         private readonly SemaphoreSlim _writeLock = new(1, 1);
+        private readonly DurableAnswers _answers;
         private readonly long _connectedAt = Stopwatch.GetTimestamp();
         private string? _closeReason;
         private VehicleSession? _session;
@@ -128,6 +129,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             _reassembler = new Jt808Reassembler(handler._reassemblerOptions, handler._clock);
             _tokens = handler._options.FrameBurst;
             _profile = handler._profiles.Default;
+            _answers = new DurableAnswers(context.Transport.Output, _writeLock, Close);
         }
 
         public string ConnectionId => _context.ConnectionId;
@@ -248,6 +250,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
                 _h._commands.ConnectionClosed(_session.Vin, ConnectionId);
             }
 
+            await _answers.CompleteAsync().ConfigureAwait(false);
             await _writeLock.WaitAsync().ConfigureAwait(false);
             _writeLock.Dispose();
         }
@@ -638,9 +641,9 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             await UpdateBatteryCodeAsync(batteryCode).ConfigureAwait(false);
             if (answer)
             {
-                // Acknowledge only what is durable (ARCHITECTURE.md durability invariant).
-                await Task.WhenAll(pending).ConfigureAwait(false);
-                await SendAsync(Jt808Encoder.PlatformGeneralResponse(header, NextSerial())).ConfigureAwait(false);
+                // Acknowledge only what is durable (ARCHITECTURE.md durability invariant), without waiting for it here.
+                await _answers.EnqueueAsync(pending.Count == 1 ? pending[0] : Task.WhenAll(pending),
+                    Jt808Encoder.PlatformGeneralResponse(header, NextSerial())).ConfigureAwait(false);
             }
         }
 
@@ -667,8 +670,7 @@ public sealed class Jt808ConnectionHandler : ConnectionHandler
             }
 
             await UpdateBatteryCodeAsync(reading?.BatteryCode).ConfigureAwait(false);
-            await durable.Task.ConfigureAwait(false);
-            await SendAsync(Jt808Encoder.PlatformGeneralResponse(header, NextSerial())).ConfigureAwait(false);
+            await _answers.EnqueueAsync(durable.Task, Jt808Encoder.PlatformGeneralResponse(header, NextSerial())).ConfigureAwait(false);
         }
 
         /// <summary>A battery code read through the profile becomes the session's pack code (a swapped battery shows as a new code).</summary>

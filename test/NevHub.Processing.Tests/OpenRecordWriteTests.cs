@@ -93,6 +93,29 @@ public sealed class OpenRecordWriteTests : IAsyncLifetime
         Assert.Null(await StoredEndAsync());
     }
 
+    [Fact]
+    public async Task Quality_counters_are_written_at_most_every_interval_and_never_lost()
+    {
+        var day = DateOnly.FromDateTime(T0.UtcDateTime);
+        var frame = new QualityObservation(false, false, 1, null, false, 10, 1, false, false, false, SampleField.None, SampleField.None);
+        async Task<long> StoredFramesAsync() =>
+            (await _store.GetQualityDaysAsync(new DailyQuery { Vin = Vin })).SingleOrDefault()?.Frames ?? 0;
+
+        _writer.RecordQuality(Vin, day, frame);
+        await _writer.FlushAsync(deferOpenRecords: true, CancellationToken.None);
+        Assert.Equal(1, await StoredFramesAsync());
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        _writer.RecordQuality(Vin, day, frame);
+        _writer.RecordQuality(Vin, day, frame);
+        await _writer.FlushAsync(deferOpenRecords: true, CancellationToken.None);
+        Assert.Equal(1, await StoredFramesAsync()); // added up in memory
+
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        await _writer.FlushAsync(deferOpenRecords: true, CancellationToken.None);
+        Assert.Equal(3, await StoredFramesAsync());
+    }
+
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         private long _ticks;

@@ -109,8 +109,9 @@ public sealed class AnalyticsOptions
     /// <summary>
     /// A record that is still open (a trip under way, a charge in progress, an alarm not yet cleared) is rewritten at most
     /// this often; its first version, its end, deletes and new serious alarms go out at the next flush. Zero = every
-    /// flush. Default 10 s: a fleet's open records change with every sample, and rewriting each one every second was the
-    /// largest write cost at scale.
+    /// flush. Quality counters are written with the same cadence. Default 10 s: a fleet's open records and counters change
+    /// with every sample, and rewriting each one every second was the largest write cost at scale. A crash loses at most
+    /// this much of the quality counters (the samples themselves are durable).
     /// </summary>
     public TimeSpan OpenRecordWriteInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -29,6 +29,7 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     private readonly Dictionary<(string, DateTimeOffset), long> _tripWrittenAt = [];
     private readonly Dictionary<(string, DateTimeOffset), long> _chargeWrittenAt = [];
     private readonly Dictionary<string, long> _alarmWrittenAt = new(StringComparer.Ordinal);
+    private long _qualityWrittenAt = long.MinValue;
 
     public AnalyticsWriter(
         IAnalyticsStore store, VehicleRegistry registry, IOptions<AnalyticsOptions> options, TimeProvider clock, ILogger<AnalyticsWriter> logger)
@@ -212,6 +213,24 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
         Defer(batch.Charges, next.Charges, _chargeWrittenAt, c => c is { Complete: false });
         Defer(batch.Alarms, next.Alarms, _alarmWrittenAt, a => a is { Open: true } && !batch.Notify.Contains(a.Id));
 
+        // Quality counters change with every frame of every vehicle: they are added up in memory and written with the
+        // same cadence (one row per vehicle and day per interval instead of per flush).
+        if (_qualityWrittenAt > due)
+        {
+            foreach (var (key, receipt) in batch.Receipts)
+            {
+                next.Receipts[key] = receipt;
+            }
+
+            foreach (var (key, quality) in batch.Quality)
+            {
+                next.Quality[key] = quality;
+            }
+
+            batch.Receipts.Clear();
+            batch.Quality.Clear();
+        }
+
         void Defer<TKey, TRecord>(Dictionary<TKey, TRecord?> from, Dictionary<TKey, TRecord?> to, Dictionary<TKey, long> writtenAt, Func<TRecord?, bool> open)
             where TKey : notnull
             where TRecord : class
@@ -237,6 +256,11 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     private void NoteWritten(Pending batch)
     {
         var now = _clock.GetTimestamp();
+        if (batch.Receipts.Count > 0 || batch.Quality.Count > 0)
+        {
+            _qualityWrittenAt = now;
+        }
+
         Note(batch.Trips, _tripWrittenAt, t => t is { Complete: false });
         Note(batch.Charges, _chargeWrittenAt, c => c is { Complete: false });
         Note(batch.Alarms, _alarmWrittenAt, a => a is { Open: true });

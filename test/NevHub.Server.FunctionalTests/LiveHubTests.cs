@@ -109,6 +109,26 @@ public sealed class LiveHubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Alarms_derived_from_reports_reach_the_vehicles_tenant_once_stored()
+    {
+        await using var changan = await LiveHubClient.ConnectAsync(_server, _server.CreateKey(Roles.MakerViewer, "changan"));
+        await using var seres = await LiveHubClient.ConnectAsync(_server, _server.CreateKey(Roles.MakerViewer, "seres"));
+        await using (var terminal = await TestTerminal.ConnectAsync(_server.GbtPort, Changan))
+        {
+            await terminal.LoginAsync();
+            await terminal.ReceiveAsync();
+            await AnalyticsScript.SendAsync(terminal, new DateTimeOffset(2026, 5, 4, 1, 0, 0, TimeSpan.Zero));
+        }
+
+        // The script's alarm rises to level 3 and clears: the live feed says so once the episode is durable.
+        Assert.True(await TestServer.EventuallyAsync(() => Task.FromResult(
+            changan.Of("alarm").Any(a => a.GetProperty("state").GetString() == "cleared" && a.GetProperty("level").GetInt32() == 3))));
+        Assert.All(changan.Of("alarm"), a => Assert.Equal(Changan, a.GetProperty("vin").GetString()));
+        Assert.Contains(changan.Of("alarm"), a => a.GetProperty("state").GetString() is "open" or "cleared");
+        Assert.Empty(seres.Of("alarm"));
+    }
+
+    [Fact]
     public async Task The_hub_accepts_a_signed_in_cookie_and_refuses_anonymous_callers()
     {
         using var browser = new AuthTestClient(_server);

@@ -30,11 +30,15 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     private readonly Dictionary<(string, DateTimeOffset), long> _chargeWrittenAt = [];
     private readonly Dictionary<string, long> _alarmWrittenAt = new(StringComparer.Ordinal);
     private long _qualityWrittenAt = long.MinValue;
+    private readonly IAlarmWriteListener[] _alarmListeners;
+    private readonly HashSet<string> _openAlarmsWritten = new(StringComparer.Ordinal);
 
     public AnalyticsWriter(
-        IAnalyticsStore store, VehicleRegistry registry, IOptions<AnalyticsOptions> options, TimeProvider clock, ILogger<AnalyticsWriter> logger)
+        IAnalyticsStore store, VehicleRegistry registry, IOptions<AnalyticsOptions> options, TimeProvider clock, ILogger<AnalyticsWriter> logger,
+        IEnumerable<IAlarmWriteListener>? alarmListeners = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _alarmListeners = [.. alarmListeners ?? []];
         _store = store;
         _registry = registry;
         _options = options.Value;
@@ -145,8 +149,10 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
 
             try
             {
-                await _store.ApplyAsync(await BuildAsync(batch, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                var built = await BuildAsync(batch, cancellationToken).ConfigureAwait(false);
+                await _store.ApplyAsync(built, cancellationToken).ConfigureAwait(false);
                 NoteWritten(batch);
+                await TellAlarmListenersAsync(built, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -248,6 +254,39 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
             {
                 to[key] = from[key];
                 from.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Durable alarm changes to the listeners (live feed); a listener's failure is logged, never retried.</summary>
+    private async Task TellAlarmListenersAsync(AnalyticsBatch built, CancellationToken cancellationToken)
+    {
+        if (_alarmListeners.Length == 0)
+        {
+            return;
+        }
+
+        foreach (var id in built.DeletedAlarms)
+        {
+            _openAlarmsWritten.Remove(id);
+        }
+
+        if (built.Alarms.Count == 0)
+        {
+            return;
+        }
+
+        // Only open alarms are remembered (memory stays bounded by the open ones).
+        var alarms = built.Alarms.Select(a => (a, a.Open ? _openAlarmsWritten.Add(a.Id) : !_openAlarmsWritten.Remove(a.Id))).ToList();
+        foreach (var listener in _alarmListeners)
+        {
+            try
+            {
+                await listener.AlarmsWrittenAsync(alarms, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+            {
+                Log.ListenerFailed(_logger, ex);
             }
         }
     }
@@ -441,6 +480,9 @@ public sealed partial class AnalyticsWriter : BackgroundService, IAnalyticsSink
     {
         [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Writing {Count} analytics changes failed; retried at the next flush")]
         public static partial void WriteFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "An alarm listener failed; the alarms are stored, only the notice is lost")]
+        public static partial void ListenerFailed(ILogger logger, Exception exception);
     }
 }
 

@@ -45,3 +45,12 @@ public readonly record struct QualityObservation(
     long SampleTicks = 0,
     long ContentHash = 0,
     long ReceivedTicks = 0);
+
+/// <summary>
+/// Told about alarm episodes once they are durable (e.g. the live feed). Called after each write with the episodes the
+/// write stored; <c>isNew</c> is true for an episode written for the first time. Must not block: the writer waits for it.
+/// </summary>
+public interface IAlarmWriteListener
+{
+    ValueTask AlarmsWrittenAsync(IReadOnlyList<(AlarmEpisode Alarm, bool IsNew)> alarms, CancellationToken cancellationToken);
+}

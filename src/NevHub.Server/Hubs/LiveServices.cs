@@ -21,6 +21,7 @@ public static class LiveServices
             o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddSingleton<ILiveAlarmSink, LiveAlarmPublisher>();
+        services.AddSingleton<NevHub.Processing.Analytics.IAlarmWriteListener, LiveAlarmForwarder>();
         services.AddHostedService<LiveFeedBroadcaster>();
         return services;
     }
@@ -116,6 +117,21 @@ internal sealed class LiveAlarmPublisher(IHubContext<LiveHub> hub, VehicleRegist
         if (maker is not null)
         {
             await hub.Clients.Group(LiveHub.MakerGroup(maker)).SendAsync("alarm", alarm, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Durable alarm episodes from the analytics writer to the live feed ("open", "update", "cleared").</summary>
+internal sealed class LiveAlarmForwarder(ILiveAlarmSink sink) : NevHub.Processing.Analytics.IAlarmWriteListener
+{
+    public async ValueTask AlarmsWrittenAsync(
+        IReadOnlyList<(NevHub.Storage.Analytics.AlarmEpisode Alarm, bool IsNew)> alarms, CancellationToken cancellationToken)
+    {
+        foreach (var (a, isNew) in alarms)
+        {
+            var state = !a.Open ? "cleared" : isNew ? "open" : "update";
+            await sink.PublishAsync(new LiveAlarm(a.Id, a.Vin, a.Maker, a.PeakLevel, a.Kind, state, a.End ?? a.LastSeen), cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 }

@@ -311,5 +311,6 @@ public sealed class Jt808GatewayTests : IAsyncLifetime
         var view = await _server.GetAsync<VehicleView>($"/api/vehicles/{vin}");
         Assert.True(view.Online);
         Assert.Equal(TelemetryProtocol.Jt808V2019, view.Session!.Protocol);
+        Assert.True(await old.IsClosedByServerAsync(TimeSpan.FromSeconds(10)), "the replaced connection was not closed");
     }
 }

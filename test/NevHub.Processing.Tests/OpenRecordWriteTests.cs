@@ -97,7 +97,7 @@ public sealed class OpenRecordWriteTests : IAsyncLifetime
     public async Task Quality_counters_are_written_at_most_every_interval_and_never_lost()
     {
         var day = DateOnly.FromDateTime(T0.UtcDateTime);
-        var frame = new QualityObservation(false, false, 1, null, false, 10, 1, false, false, false, SampleField.None, SampleField.None);
+        var frame = new QualityObservation(false, false, 1, null, false, 10, 1, 0, 0, 0, SampleField.None, SampleField.None);
         async Task<long> StoredFramesAsync() =>
             (await _store.GetQualityDaysAsync(new DailyQuery { Vin = Vin })).SingleOrDefault()?.Frames ?? 0;
 

@@ -544,9 +544,9 @@ internal sealed class QualityAccumulator
 
         _covered += o.CoveredSeconds;
         _expected += o.ExpectedFrames;
-        _odo += o.OdometerJump ? 1 : 0;
-        _soc += o.SocJump ? 1 : 0;
-        _pos += o.PositionJump ? 1 : 0;
+        _odo += o.OdometerJumps;
+        _soc += o.SocJumps;
+        _pos += o.PositionJumps;
         Count(_invalid, o.Invalid);
         Count(_abnormal, o.Abnormal);
     }

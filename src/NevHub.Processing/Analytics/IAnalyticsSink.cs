@@ -28,6 +28,8 @@ public interface IAnalyticsSink
 /// <summary>
 /// What one received sample says about data quality. With a receipt (<paramref name="SampleTicks"/> ≠ 0: sample time, content
 /// hash, receive time) the store counts it once however often it is recorded (replays); without one it is a plain increment.
+/// Coverage, expected frames and jumps are changes: a late sample that fills a gap between two earlier ones replaces that
+/// gap's contribution by its two halves', so they can be negative.
 /// </summary>
 public readonly record struct QualityObservation(
     bool Duplicate,
@@ -37,9 +39,9 @@ public readonly record struct QualityObservation(
     bool ClockDriftViolation,
     double CoveredSeconds,
     double ExpectedFrames,
-    bool OdometerJump,
-    bool SocJump,
-    bool PositionJump,
+    int OdometerJumps,
+    int SocJumps,
+    int PositionJumps,
     NevHub.Domain.SampleField Invalid,
     NevHub.Domain.SampleField Abnormal,
     long SampleTicks = 0,

@@ -15,6 +15,9 @@ namespace NevHub.Processing.Analytics;
 public sealed class QualityProcessor : IVehicleProcessor
 {
     private const int RecentKeys = 2048;
+
+    /// <summary>Recent samples kept per vehicle to place late ones: 256 at 10 s is ~40 min (~10 KB a vehicle).</summary>
+    private const int MaxPoints = 256;
     private readonly AnalyticsOptions _options;
     private readonly IAnalyticsSink _sink;
     private readonly ConcurrentDictionary<string, VehicleQualityState> _vehicles = new(StringComparer.Ordinal);
@@ -44,7 +47,7 @@ public sealed class QualityProcessor : IVehicleProcessor
         (long UtcTicks, long) key = (s.SampleTime.UtcTicks, SampleContentHash.Compute(s));
         if (!v.Keys.Add(key))
         {
-            _sink.RecordQuality(s.Vin, day, new QualityObservation(true, s.Kind == ReportKind.Reissue, latency, null, false, 0, 0, false, false, false,
+            _sink.RecordQuality(s.Vin, day, new QualityObservation(true, s.Kind == ReportKind.Reissue, latency, null, false, 0, 0, 0, 0, 0,
                 SampleField.None, SampleField.None, key.UtcTicks, key.Item2, s.ReceivedAt.UtcTicks));
             return;
         }
@@ -57,40 +60,111 @@ public sealed class QualityProcessor : IVehicleProcessor
 
         double? drift = s.Kind == ReportKind.Realtime ? latency : null;
         var driftViolation = drift is { } d && Math.Abs(d) > _options.ClockDriftLimit.TotalSeconds;
-        double covered = 0, expected = 0;
-        bool odoJump = false, socJump = false, posJump = false;
-        if (v.Last is { } p && s.SampleTime > p.SampleTime)
+        var change = Place(v, new QualityPoint(s));
+        _sink.RecordQuality(s.Vin, day, new QualityObservation(false, s.Kind == ReportKind.Reissue, latency, drift, driftViolation,
+            change.CoveredSeconds, change.ExpectedFrames, change.OdometerJumps, change.SocJumps, change.PositionJumps,
+            s.InvalidFields, s.AbnormalFields, key.UtcTicks, key.Item2, s.ReceivedAt.UtcTicks));
+    }
+
+    /// <summary>
+    /// Inserts the sample among the vehicle's recent points by sample time and returns what that changes: the step from
+    /// its predecessor, and for a late sample also the step to its successor minus the step between the two that it now
+    /// splits. So coverage, expected frames and jumps come out the same whatever the arrival order (within the kept points).
+    /// </summary>
+    private Step Place(VehicleQualityState v, in QualityPoint s)
+    {
+        var points = v.Points;
+        var lo = 0;
+        var hi = points.Count;
+        while (lo < hi)
         {
-            var dt = s.SampleTime - p.SampleTime;
-            var capped = dt < _options.CoverageGap ? dt : _options.CoverageGap;
-            covered = capped.TotalSeconds;
-            expected = capped / _options.ReportPeriod;
-            var hours = dt.TotalHours;
-            if (s.OdometerKm is { } o2 && p.OdometerKm is { } o1)
+            var mid = (lo + hi) >>> 1;
+            if (points[mid].Ticks <= s.Ticks)
             {
-                var delta = o2 - o1;
-                odoJump = delta < 0 || delta > (_options.MaxPlausibleSpeedKmh * hours) + 1;
+                lo = mid + 1;
             }
-
-            if (s.SocPercent is { } c2 && p.SocPercent is { } c1 && dt <= TimeSpan.FromMinutes(1))
+            else
             {
-                socJump = Math.Abs(c2 - c1) > _options.SocJumpPercent;
-            }
-
-            if (s.PositionValid && p.PositionValid && s.Latitude is { } la2 && s.Longitude is { } lo2 && p.Latitude is { } la1 && p.Longitude is { } lo1)
-            {
-                var km = Geo.DistanceM(la1, lo1, la2, lo2) / 1000;
-                posJump = km > 1 && km > _options.MaxPlausibleSpeedKmh * hours;
+                hi = mid;
             }
         }
 
-        if (v.Last is null || s.SampleTime > v.Last.SampleTime)
+        QualityPoint? previous = lo > 0 ? points[lo - 1] : null;
+        QualityPoint? next = lo < points.Count ? points[lo] : null;
+        var change = default(Step);
+        if (previous is { } p)
         {
-            v.Last = s.Detail is null ? s : s with { Detail = null };
+            change += StepBetween(p, s);
         }
 
-        _sink.RecordQuality(s.Vin, day, new QualityObservation(false, s.Kind == ReportKind.Reissue, latency, drift, driftViolation, covered, expected,
-            odoJump, socJump, posJump, s.InvalidFields, s.AbnormalFields, key.UtcTicks, key.Item2, s.ReceivedAt.UtcTicks));
+        if (next is { } n && (previous is not null || !v.Evicted))
+        {
+            // Older than everything kept after points were evicted: its predecessor is unknown, leave it out.
+            change += StepBetween(s, n);
+            if (previous is { } before)
+            {
+                change -= StepBetween(before, n);
+            }
+        }
+
+        points.Insert(lo, s);
+        if (points.Count > MaxPoints)
+        {
+            points.RemoveAt(0);
+            v.Evicted = true;
+        }
+
+        return change;
+    }
+
+    private Step StepBetween(in QualityPoint a, in QualityPoint b)
+    {
+        var dt = TimeSpan.FromTicks(b.Ticks - a.Ticks);
+        if (dt <= TimeSpan.Zero)
+        {
+            return default;
+        }
+
+        var capped = dt < _options.CoverageGap ? dt : _options.CoverageGap;
+        var hours = dt.TotalHours;
+        var odoJump = !double.IsNaN(a.Odometer) && !double.IsNaN(b.Odometer)
+            && (b.Odometer - a.Odometer < 0 || b.Odometer - a.Odometer > (_options.MaxPlausibleSpeedKmh * hours) + 1);
+        var socJump = !double.IsNaN(a.Soc) && !double.IsNaN(b.Soc) && dt <= TimeSpan.FromMinutes(1)
+            && Math.Abs(b.Soc - a.Soc) > _options.SocJumpPercent;
+        var posJump = false;
+        if (a.HasFix && b.HasFix)
+        {
+            var km = Geo.DistanceM(a.Latitude, a.Longitude, b.Latitude, b.Longitude) / 1000;
+            posJump = km > 1 && km > _options.MaxPlausibleSpeedKmh * hours;
+        }
+
+        return new Step(capped.TotalSeconds, capped / _options.ReportPeriod, odoJump ? 1 : 0, socJump ? 1 : 0, posJump ? 1 : 0);
+    }
+
+    private readonly record struct Step(double CoveredSeconds, double ExpectedFrames, int OdometerJumps, int SocJumps, int PositionJumps)
+    {
+        public static Step operator +(Step a, Step b) => new(a.CoveredSeconds + b.CoveredSeconds, a.ExpectedFrames + b.ExpectedFrames,
+            a.OdometerJumps + b.OdometerJumps, a.SocJumps + b.SocJumps, a.PositionJumps + b.PositionJumps);
+
+        public static Step operator -(Step a, Step b) => new(a.CoveredSeconds - b.CoveredSeconds, a.ExpectedFrames - b.ExpectedFrames,
+            a.OdometerJumps - b.OdometerJumps, a.SocJumps - b.SocJumps, a.PositionJumps - b.PositionJumps);
+    }
+
+    /// <summary>What quality needs of a sample: its time, odometer, SOC and fix (absent numbers NaN).</summary>
+    private readonly struct QualityPoint(VehicleSample s)
+    {
+        public long Ticks { get; } = s.SampleTime.UtcTicks;
+
+        public double Odometer { get; } = s.OdometerKm ?? double.NaN;
+
+        public double Soc { get; } = s.SocPercent ?? double.NaN;
+
+        // Only a valid fix counts for position jumps.
+        public double Latitude { get; } = s.PositionValid ? s.Latitude ?? double.NaN : double.NaN;
+
+        public double Longitude { get; } = s.PositionValid ? s.Longitude ?? double.NaN : double.NaN;
+
+        public bool HasFix => !double.IsNaN(Latitude) && !double.IsNaN(Longitude);
     }
 
     private sealed class VehicleQualityState
@@ -99,6 +173,10 @@ public sealed class QualityProcessor : IVehicleProcessor
 
         public Queue<(long, long)> Order { get; } = new();
 
-        public VehicleSample? Last { get; set; }
+        /// <summary>Recent samples by sample time (at most <see cref="MaxPoints"/>).</summary>
+        public List<QualityPoint> Points { get; } = [];
+
+        /// <summary>True once points were dropped at the front: a sample older than all kept points has no known predecessor.</summary>
+        public bool Evicted { get; set; }
     }
 }
